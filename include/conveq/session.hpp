@@ -1,0 +1,48 @@
+#pragma once
+// The flow of `conveq compare`: data -> paths -> timing -> compare -> report.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conveq/compare.hpp"
+#include "conveq/fill.hpp"
+#include "conveq/paths.hpp"
+#include "conveq/problem.hpp"
+
+namespace conveq {
+
+struct RunOptions {
+  int threads = 0;  // 0: every hardware thread
+  int warmup = 1;
+  int repeat = 5;
+  std::vector<std::string> paths;  // empty: every path
+  std::optional<double> atol, rtol;
+  CompareOptions compare;
+};
+
+struct SessionResult {
+  nlohmann::json report;
+  int exit_status = 0;  // kExitPassed, kExitFailed or kExitMistrusted
+};
+
+// Validates run options against the known paths; throws InputError.
+void validate(const RunOptions& options);
+
+// Refuses, before anything is allocated, a problem whose tensors would not fit in memory
+// or whose GEMM dimensions exceed BLAS's 32-bit integers. Throws InputError.
+void check_resources(const Problem& problem);
+
+// Seeded data, every selected path, the reference, comparisons and the report.
+SessionResult run_compare(const Problem& problem, const RunOptions& options);
+
+// The same flow on given data and paths: for tests (a deliberately broken path) and for
+// tensors read from files.
+template <typename T>
+SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
+                             const ConvData<T>& data, PathList<T> paths);
+
+// The command line that reproduces a run.
+std::string repro_command(const Problem& problem, const RunOptions& options);
+
+}  // namespace conveq

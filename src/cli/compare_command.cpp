@@ -1,0 +1,113 @@
+#include "compare_command.hpp"
+
+#include <iostream>
+#include <limits>
+#include <sstream>
+
+#include "conveq/atomic_file.hpp"
+#include "conveq/error.hpp"
+#include "conveq/report.hpp"
+
+namespace conveq::cli {
+namespace {
+
+double parse_tolerance(const std::string& option, const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !(value >= 0) || !std::isfinite(value)) {
+    throw InputError(option + " " + text + ": must be a finite number >= 0");
+  }
+  return value;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+}  // namespace
+
+void add_problem_options(CLI::App& app, ProblemOptions& o) {
+  app.add_option("--batch", o.batch, "Batch size N")->capture_default_str();
+  app.add_option("--in", o.in_channels, "Input channels")->capture_default_str();
+  app.add_option("--out", o.out_channels, "Output channels")->capture_default_str();
+  app.add_option("--length", o.length, "Sequence length L of a 1D problem (default 4096)");
+  app.add_option("--height", o.height,
+                 "Height: with --length, the folded (H, W) view of L; without, a 2D problem");
+  app.add_option("--width", o.width, "Width (see --height)");
+  app.add_option("--kernel", o.kernel, "Kernel size K, or KH,KW for a 2D problem")
+      ->capture_default_str();
+  app.add_option("--stride", o.stride, "Stride S or SH,SW")->capture_default_str();
+  app.add_option("--padding", o.padding, "Padding: P, PH,PW, same or valid")->capture_default_str();
+  app.add_option("--dilation", o.dilation, "Dilation D or DH,DW")->capture_default_str();
+  app.add_option("--groups", o.groups, "Groups (in and out channels must divide)")
+      ->capture_default_str();
+  app.add_flag("--no-bias", o.no_bias, "No bias term");
+  app.add_option("--dtype", o.dtype, "Working dtype: float32 or float64")->capture_default_str();
+  app.add_option("--fill", o.fill, "Data: normal, uniform or exact")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of the data generator")->capture_default_str();
+}
+
+void add_run_options(CLI::App& app, CompareCommandOptions& o) {
+  app.add_option("--threads", o.threads, "Threads (0: every hardware thread)")
+      ->capture_default_str();
+  app.add_option("--warmup", o.warmup, "Untimed runs per path")->capture_default_str();
+  app.add_option("--repeat", o.repeat, "Timed runs per path")->capture_default_str();
+  app.add_option("--paths", o.paths, "Comma-separated paths to run (default: all)");
+  app.add_option("--atol", o.atol, "Absolute tolerance: |a-b| <= atol + rtol*|b|");
+  app.add_option("--rtol", o.rtol, "Relative tolerance (see --atol)");
+  app.add_flag("--equal-nan", o.equal_nan, "Count NaN == NaN as a match");
+}
+
+void setup_compare_command(CLI::App& app, CompareCommandOptions& o) {
+  add_problem_options(app, o.problem);
+  add_run_options(app, o);
+  app.add_option("--report", o.report, "Write the report here (default: stdout)");
+  app.add_option("--format", o.format, "Report format: json or text")->capture_default_str();
+}
+
+RunOptions make_run_options(const CompareCommandOptions& o) {
+  RunOptions run;
+  run.threads = static_cast<int>(parse_integer("--threads", o.threads, 0, 4096));
+  run.warmup = static_cast<int>(parse_integer("--warmup", o.warmup, 0, 1000000));
+  run.repeat = static_cast<int>(parse_integer("--repeat", o.repeat, 1, 1000000));
+  run.paths = split_list(o.paths);
+  if (!o.atol.empty()) run.atol = parse_tolerance("--atol", o.atol);
+  if (!o.rtol.empty()) run.rtol = parse_tolerance("--rtol", o.rtol);
+  run.compare.equal_nan = o.equal_nan;
+  validate(run);
+  return run;
+}
+
+void emit(const std::string& path, const std::string& content, const std::string& what) {
+  if (path.empty()) {
+    std::cout << content << std::flush;
+  } else {
+    write_file_atomically(path, content, what);
+  }
+}
+
+int run_compare_command(const CompareCommandOptions& o) {
+  if (o.format != "json" && o.format != "text") {
+    throw InputError("--format " + o.format + ": must be json or text");
+  }
+  const Problem problem = make_problem(o.problem);
+  const RunOptions run = make_run_options(o);
+  const SessionResult result = run_compare(problem, run);
+  const std::string content =
+      o.format == "json" ? result.report.dump(2) + "\n" : format_text(result.report);
+  emit(o.report, content, "--report " + o.report);
+  return result.exit_status;
+}
+
+}  // namespace conveq::cli

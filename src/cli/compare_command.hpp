@@ -1,0 +1,34 @@
+#pragma once
+// `conveq compare`: one problem, every path, one report.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "conveq/problem.hpp"
+#include "conveq/session.hpp"
+
+namespace conveq::cli {
+
+struct CompareCommandOptions {
+  ProblemOptions problem;
+  std::string threads = "0", warmup = "1", repeat = "5";
+  std::string paths;
+  std::string atol, rtol;
+  bool equal_nan = false;
+  std::string report;  // empty: stdout
+  std::string format = "json";
+};
+
+// Registers the problem options on any (sub)command: `compare` and the lines of a suite.
+void add_problem_options(CLI::App& app, ProblemOptions& options);
+// Registers the run options (threads, repetitions, paths, tolerances).
+void add_run_options(CLI::App& app, CompareCommandOptions& options);
+void setup_compare_command(CLI::App& app, CompareCommandOptions& options);
+
+// Parses the text options into a validated run; throws InputError.
+RunOptions make_run_options(const CompareCommandOptions& options);
+int run_compare_command(const CompareCommandOptions& options);
+
+// Writes `content` to `path` atomically, or to stdout when path is empty.
+void emit(const std::string& path, const std::string& content, const std::string& what);
+
+}  // namespace conveq::cli

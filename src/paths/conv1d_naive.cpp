@@ -1,0 +1,81 @@
+// conv1d/naive: direct loops on (N, Cin, L) with weight (Cout, Cin/g, K), in the working dtype.
+// Threads split the (sample, output channel) rows; each row is summed in one fixed order
+// (bias, then channel by channel, tap by tap), so the result does not depend on threads.
+#include <algorithm>
+
+#include "conveq/parallel.hpp"
+#include "conveq/paths.hpp"
+
+namespace conveq {
+namespace {
+
+// Output positions l with 0 <= l*stride + offset < length: [first, last).
+void valid_range(int64_t offset, int64_t stride, int64_t length, int64_t out_length, int64_t& first,
+                 int64_t& last) {
+  first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  last = length - offset <= 0 ? 0 : std::min(out_length, (length - offset - 1) / stride + 1);
+  first = std::min(first, last);
+}
+
+template <typename T>
+class Conv1dNaive final : public Path<T> {
+ public:
+  std::string op() const override { return "conv1d"; }
+  std::string algorithm() const override { return "naive"; }
+  bool is_rank1() const override { return true; }
+  std::string skip_reason(const Problem& p) const override { return conv1d_skip_reason(p); }
+  ConvGeometry geometry(const Problem& p) const override { return conv1d_view(p); }
+
+  void prepare(const Problem& p, const ConvData<T>& data, int threads) override {
+    g_ = conv1d_view(p);
+    input_ = data.input.data();
+    weight_ = data.weight.data();
+    bias_ = data.bias_or_null();
+    threads_ = threads;
+  }
+
+  void run(T* output) override {
+    const ConvGeometry g = g_;
+    parallel_for(g.batch * g.out_channels, threads_, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t n = row / g.out_channels, o = row % g.out_channels;
+        const int64_t group = o / g.cout_g();
+        T* out = output + row * g.ow;
+        std::fill_n(out, g.ow, bias_ ? bias_[o] : T(0));
+        for (int64_t c = 0; c < g.cin_g(); ++c) {
+          const T* x = input_ + (n * g.in_channels + group * g.cin_g() + c) * g.w;
+          const T* w = weight_ + (o * g.cin_g() + c) * g.kw;
+          for (int64_t k = 0; k < g.kw; ++k) {
+            const int64_t offset = k * g.dw - g.pw;
+            int64_t first, last;
+            valid_range(offset, g.sw, g.w, g.ow, first, last);
+            const T wk = w[k];
+            if (g.sw == 1) {  // the common case, written so that it vectorises
+              for (int64_t l = first; l < last; ++l) out[l] += wk * x[l + offset];
+            } else {
+              for (int64_t l = first; l < last; ++l) out[l] += wk * x[l * g.sw + offset];
+            }
+          }
+        }
+      }
+    });
+  }
+
+ private:
+  ConvGeometry g_{};
+  const T* input_ = nullptr;
+  const T* weight_ = nullptr;
+  const T* bias_ = nullptr;
+  int threads_ = 1;
+};
+
+}  // namespace
+
+template <typename T>
+std::unique_ptr<Path<T>> make_conv1d_naive() {
+  return std::make_unique<Conv1dNaive<T>>();
+}
+template std::unique_ptr<Path<float>> make_conv1d_naive<float>();
+template std::unique_ptr<Path<double>> make_conv1d_naive<double>();
+
+}  // namespace conveq

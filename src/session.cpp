@@ -1,0 +1,346 @@
+#include "conveq/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "conveq/error.hpp"
+#include "conveq/host_info.hpp"
+#include "conveq/parallel.hpp"
+#include "conveq/reference.hpp"
+#include "conveq/report.hpp"
+#include "conveq/timing.hpp"
+
+namespace conveq {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+template <typename T>
+struct RanPath {
+  Path<T>* path;
+  xt::xtensor<T, 1> output;
+  std::vector<double> samples_ms;
+};
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
+}
+
+bool selected(const RunOptions& options, const std::string& name) {
+  return options.paths.empty() ||
+         std::find(options.paths.begin(), options.paths.end(), name) != options.paths.end();
+}
+
+// A path's output as doubles (exact for float): what compare_outputs reads.
+template <typename T>
+std::span<const double> as_doubles(const xt::xtensor<T, 1>& output, std::vector<double>& buffer) {
+  if constexpr (std::is_same_v<T, double>) {
+    return {output.data(), output.size()};
+  } else {
+    buffer.assign(output.begin(), output.end());
+    return buffer;
+  }
+}
+
+template <typename T>
+NonFiniteCounts count_nonfinite(const xt::xtensor<T, 1>& output) {
+  NonFiniteCounts counts;
+  for (const T v : output) {
+    if (std::isnan(v))
+      ++counts.nan;
+    else if (std::isinf(v))
+      ++(v > 0 ? counts.positive_inf : counts.negative_inf);
+  }
+  return counts;
+}
+
+std::string verdict_summary(const Problem& p, int passed, int failed, int mistrusted,
+                            double worst_utilisation, const std::string& first_problem) {
+  std::ostringstream s;
+  const int total = passed + failed + mistrusted;
+  if (failed > 0) {
+    s << failed << " of " << total << " comparisons failed; first: " << first_problem << ".";
+  } else if (mistrusted > 0) {
+    s << "No comparison failed, but " << mistrusted << " of " << total
+      << " are too weak to mean anything; first: " << first_problem << ".";
+  } else {
+    s.precision(3);
+    s << "All " << total << " comparisons agree within "
+      << (p.fill == Fill::exact ? "zero tolerance (exact fill)" : "their tolerance")
+      << "; largest bound utilisation " << worst_utilisation << ".";
+  }
+  return s.str();
+}
+
+}  // namespace
+
+void validate(const RunOptions& options) {
+  const auto known = all_path_names();
+  for (const auto& name : options.paths) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      throw InputError("--paths " + name + ": unknown path; known paths: " + join(known, ", "));
+    }
+  }
+  if (options.repeat < 1) {
+    throw InputError("--repeat " + std::to_string(options.repeat) + ": must be at least 1");
+  }
+  if (options.warmup < 0) {
+    throw InputError("--warmup " + std::to_string(options.warmup) + ": must be non-negative");
+  }
+  if (options.atol && (*options.atol < 0 || !std::isfinite(*options.atol))) {
+    throw InputError("--atol " + std::to_string(*options.atol) + ": must be finite and >= 0");
+  }
+  if (options.rtol && (*options.rtol < 0 || !std::isfinite(*options.rtol))) {
+    throw InputError("--rtol " + std::to_string(*options.rtol) + ": must be finite and >= 0");
+  }
+}
+
+void check_resources(const Problem& p) {
+  // In double, so that absurd shapes cannot overflow before they are refused.
+  const double item = p.dtype == DType::float32 ? 4 : 8;
+  const double input = static_cast<double>(p.batch) * static_cast<double>(p.in_channels) *
+                       static_cast<double>(p.height) * static_cast<double>(p.width);
+  const double weight = static_cast<double>(p.out_channels) *
+                        static_cast<double>(p.in_channels_per_group()) *
+                        static_cast<double>(p.kernel_h) * static_cast<double>(p.kernel_w);
+  const double output = static_cast<double>(p.batch) * static_cast<double>(p.out_channels) *
+                        static_cast<double>(p.out_height()) * static_cast<double>(p.out_width());
+  const double columns = static_cast<double>(p.reduction_length()) *
+                         static_cast<double>(p.out_height()) * static_cast<double>(p.out_width());
+  const double paths = static_cast<double>(all_path_names().size());
+  // Inputs, a channels-last copy for linear, one output per path, im2col's columns, the
+  // reference's value and scale, and the comparison's temporaries (4 doubles per output).
+  const double bytes = item * (2 * input + weight + paths * output + 2 * columns) +
+                       8 * (2 * output) + 8 * 4 * output;
+  const double available = static_cast<double>(available_memory_bytes());
+  if (available > 0 && bytes > 0.8 * available) {
+    std::ostringstream message;
+    message.precision(3);
+    message << "problem " << p.options_string() << ": needs about " << bytes / kGiB
+            << " GiB, more than 80% of the " << available / kGiB
+            << " GiB this machine has available; choose smaller shapes";
+    throw InputError(message.str());
+  }
+  const double blas_limit = static_cast<double>(std::numeric_limits<int>::max());
+  const double gemm_dims[] = {
+      static_cast<double>(p.batch) * static_cast<double>(p.length()),
+      static_cast<double>(p.out_height()) * static_cast<double>(p.out_width()),
+      static_cast<double>(p.reduction_length())};
+  for (const double dim : gemm_dims) {
+    if (dim > blas_limit) {
+      throw InputError("problem " + p.options_string() +
+                       ": a GEMM dimension exceeds BLAS's 32-bit integer limit (2^31 - 1)");
+    }
+  }
+}
+
+std::string repro_command(const Problem& p, const RunOptions& o) {
+  std::ostringstream s;
+  s << "conveq compare " << p.options_string();
+  if (o.threads > 0) s << " --threads " << o.threads;
+  s << " --warmup " << o.warmup << " --repeat " << o.repeat;
+  if (!o.paths.empty()) s << " --paths " << join(o.paths, ",");
+  if (o.atol) s << " --atol " << *o.atol;
+  if (o.rtol) s << " --rtol " << *o.rtol;
+  if (o.compare.equal_nan) s << " --equal-nan";
+  return s.str();
+}
+
+template <typename T>
+SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
+                             const ConvData<T>& data, PathList<T> paths) {
+  const int threads = options.threads > 0 ? options.threads : hardware_threads();
+  set_blas_threads(threads);
+  const auto output_size = static_cast<size_t>(problem.output_elements());
+
+  nlohmann::json skipped = nlohmann::json::array();
+  std::vector<RanPath<T>> ran;
+  for (auto& path : paths) {
+    const std::string name = path->name();
+    const std::string reason =
+        selected(options, name) ? path->skip_reason(problem) : "not selected by --paths";
+    if (!reason.empty()) {
+      skipped.push_back({{"name", name}, {"reason", reason}});
+      continue;
+    }
+    path->prepare(problem, data, threads);
+    // Prefilled with NaN: an element a path never writes cannot pass.
+    xt::xtensor<T, 1> output = xt::xtensor<T, 1>::from_shape({output_size});
+    std::fill(output.begin(), output.end(), std::numeric_limits<T>::quiet_NaN());
+    ran.push_back({path.get(), std::move(output), {}});
+  }
+
+  // Round robin, so that the machine's noise spreads evenly over the paths.
+  ReferenceOutput reference;
+  std::vector<double> reference_ms;
+  for (int w = 0; w < options.warmup; ++w) {
+    for (auto& r : ran) r.path->run(r.output.data());
+    compute_reference(problem, data, threads, reference);
+  }
+  for (int rep = 0; rep < options.repeat; ++rep) {
+    for (auto& r : ran) {
+      const double start = now_ms();
+      r.path->run(r.output.data());
+      r.samples_ms.push_back(now_ms() - start);
+    }
+    const double start = now_ms();
+    compute_reference(problem, data, threads, reference);
+    reference_ms.push_back(now_ms() - start);
+  }
+  for (auto& r : ran) r.path->finish(r.output.data());
+
+  const double flops = problem.flops();
+  nlohmann::json paths_json = nlohmann::json::array();
+  for (const auto& r : ran) {
+    const ConvGeometry g = r.path->geometry(problem);
+    const bool rank1 = r.path->is_rank1();
+    const Timing timing = summarize_timing(r.samples_ms);
+    paths_json.push_back({{"name", r.path->name()},
+                          {"op", r.path->op()},
+                          {"algorithm", r.path->algorithm()},
+                          {"input_shape", g.input_shape(rank1)},
+                          {"weight_shape", g.weight_shape(rank1)},
+                          {"output_shape", g.output_shape(rank1)},
+                          {"timing", timing_json(timing)},
+                          {"gflops", number_or_null(flops / (timing.median_ms * 1e6))},
+                          {"output_nonfinite", nonfinite_json(count_nonfinite(r.output))}});
+  }
+  {
+    const Timing timing = summarize_timing(reference_ms);
+    NonFiniteCounts counts;
+    for (const double v : reference.value) {
+      if (std::isnan(v))
+        ++counts.nan;
+      else if (std::isinf(v))
+        ++(v > 0 ? counts.positive_inf : counts.negative_inf);
+    }
+    paths_json.push_back({{"name", "reference"},
+                          {"op", "reference"},
+                          {"algorithm", "direct_" + reference_accumulation(problem.dtype)},
+                          {"input_shape", problem.input_shape()},
+                          {"weight_shape", problem.weight_shape()},
+                          {"output_shape", problem.output_shape()},
+                          {"timing", timing_json(timing)},
+                          {"gflops", number_or_null(flops / (timing.median_ms * 1e6))},
+                          {"output_nonfinite", nonfinite_json(counts)}});
+  }
+
+  // What each comparison may tolerate.
+  const bool user = options.atol.has_value() || options.rtol.has_value();
+  const Tolerance user_tol = user_tolerance(options.atol.value_or(0), options.rtol.value_or(0));
+  auto tolerance_for = [&](bool against_reference) {
+    if (user) return user_tol;
+    if (problem.fill == Fill::exact) return exact_tolerance();
+    return against_reference ? path_vs_reference_tolerance(problem)
+                             : path_vs_path_tolerance(problem);
+  };
+
+  std::vector<ComparisonResult> results;
+  std::vector<double> buffer_a, buffer_b;
+  const std::span<const double> scale(reference.scale.data(), reference.scale.size());
+  const std::span<const double> reference_values(reference.value.data(), reference.value.size());
+  auto compare_pair = [&](const RanPath<T>& a, const RanPath<T>* b) {
+    CompareInput in;
+    in.a_name = a.path->name();
+    in.a = as_doubles(a.output, buffer_a);
+    in.b_name = b ? b->path->name() : "reference";
+    in.b = b ? as_doubles(b->output, buffer_b) : reference_values;
+    in.scale = scale;
+    in.shape = problem.output_shape();
+    in.dtype = problem.dtype;
+    in.tolerance = tolerance_for(b == nullptr);
+    results.push_back(compare_outputs(in, options.compare));
+  };
+  for (const auto& r : ran) compare_pair(r, nullptr);
+  // Twins: the first formulation of each algorithm (conv1d when it exists) against the others.
+  for (const std::string algorithm : {"naive", "im2col"}) {
+    const RanPath<T>* anchor = nullptr;
+    for (const auto& r : ran) {
+      if (r.path->algorithm() != algorithm) continue;
+      if (anchor == nullptr)
+        anchor = &r;
+      else
+        compare_pair(*anchor, &r);
+    }
+    if (algorithm == std::string("im2col") && anchor != nullptr) {
+      for (const auto& r : ran) {
+        if (r.path->op() == "linear") compare_pair(r, anchor);
+      }
+    }
+  }
+
+  int passed = 0, failed = 0, mistrusted = 0;
+  double worst_utilisation = 0;
+  std::string first_problem;
+  nlohmann::json comparisons = nlohmann::json::array();
+  for (const auto& c : results) {
+    comparisons.push_back(comparison_json(c));
+    worst_utilisation = std::max(worst_utilisation, c.bound_utilisation);
+    if (c.status == Status::passed) ++passed;
+    if (c.status == Status::failed) ++failed;
+    if (c.status == Status::mistrusted) ++mistrusted;
+    const bool worse =
+        c.status == Status::failed || (c.status == Status::mistrusted && failed == 0);
+    if (worse && (first_problem.empty() || (c.status == Status::failed && failed == 1))) {
+      first_problem = c.a + " vs " + c.b + ": " + c.reason;
+    }
+  }
+  const Status status = failed > 0       ? Status::failed
+                        : mistrusted > 0 ? Status::mistrusted
+                                         : Status::passed;
+
+  SessionResult result;
+  result.exit_status = status == Status::failed       ? kExitFailed
+                       : status == Status::mistrusted ? kExitMistrusted
+                                                      : kExitPassed;
+  nlohmann::json run = {{"threads", threads},
+                        {"warmup", options.warmup},
+                        {"repeat", options.repeat},
+                        {"paths_selected", options.paths},
+                        {"equal_nan", options.compare.equal_nan},
+                        {"atol", options.atol ? nlohmann::json(*options.atol) : nullptr},
+                        {"rtol", options.rtol ? nlohmann::json(*options.rtol) : nullptr}};
+  result.report = {
+      {"schema_version", kSchemaVersion},
+      {"tool", tool_info()},
+      {"host", host_info(threads)},
+      {"problem", problem_json(problem)},
+      {"run", run},
+      {"reference",
+       {{"accumulation", reference_accumulation(problem.dtype)},
+        {"unit_roundoff", reference_unit_roundoff(problem.dtype)}}},
+      {"paths", paths_json},
+      {"skipped_paths", skipped},
+      {"comparisons", comparisons},
+      {"verdict",
+       {{"equivalent", failed == 0},
+        {"status", to_string(status)},
+        {"passed", passed},
+        {"failed", failed},
+        {"mistrusted", mistrusted},
+        {"summary",
+         verdict_summary(problem, passed, failed, mistrusted, worst_utilisation, first_problem)}}},
+      {"repro", repro_command(problem, options)},
+  };
+  return result;
+}
+
+SessionResult run_compare(const Problem& problem, const RunOptions& options) {
+  validate(options);
+  check_resources(problem);
+  if (problem.dtype == DType::float32) {
+    return run_compare_on<float>(problem, options, fill_data<float>(problem), all_paths<float>());
+  }
+  return run_compare_on<double>(problem, options, fill_data<double>(problem), all_paths<double>());
+}
+
+template SessionResult run_compare_on<float>(const Problem&, const RunOptions&,
+                                             const ConvData<float>&, PathList<float>);
+template SessionResult run_compare_on<double>(const Problem&, const RunOptions&,
+                                              const ConvData<double>&, PathList<double>);
+
+}  // namespace conveq
