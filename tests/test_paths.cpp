@@ -1,0 +1,300 @@
+// Every path against the reference: named odd-sized cases, seeded random parameter mixes,
+// hand-computed answers, and a deliberately broken path that the checker must catch.
+#include <catch2/catch.hpp>
+#include <limits>
+#include <random>
+
+#include "conv_tester.hpp"
+#include "conveq/error.hpp"
+#include "conveq/paths.hpp"
+#include "conveq/reference.hpp"
+#include "conveq/session.hpp"
+
+using conveq::ConvData;
+using conveq::Problem;
+
+namespace {
+
+conveq::ProblemOptions options_1d(int64_t in, int64_t out, int64_t length, const std::string& k) {
+  conveq::ProblemOptions o;
+  o.in_channels = std::to_string(in);
+  o.out_channels = std::to_string(out);
+  o.length = std::to_string(length);
+  o.kernel = k;
+  return o;
+}
+
+template <typename T>
+std::vector<T> run_path(conveq::Path<T>& path, const Problem& p, const ConvData<T>& data,
+                        int threads = 1) {
+  std::vector<T> out(static_cast<size_t>(p.output_elements()), std::numeric_limits<T>::quiet_NaN());
+  path.prepare(p, data, threads);
+  path.run(out.data());
+  path.finish(out.data());
+  return out;
+}
+
+std::vector<std::string> names(const nlohmann::json& list) {
+  std::vector<std::string> out;
+  for (const auto& item : list) out.push_back(item["name"]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pointwise cases with odd sizes agree on every path", "[paths]") {
+  ConvTester().in(3).out(5).length(17).Test();
+  ConvTester().batch(2).in(23).out(19).length(37).Test();
+  ConvTester().in(1).out(1).length(1).fill("uniform").Test();
+  ConvTester().batch(3).in(7).out(13).length(1).Test();
+  ConvTester().in(64).out(128).length(4096).Test();
+  ConvTester().batch(2).in(17).out(9).length(30).height_width(5, 6).Test();
+  ConvTester().in(5).out(3).length(29).no_bias().dtype("float64").Test();
+}
+
+TEST_CASE("which formulations apply to which problems", "[paths]") {
+  const auto all = [](const ConvTester& t) { return names(t.Test()["paths"]); };
+  using V = std::vector<std::string>;
+  CHECK(all(ConvTester().in(3).out(5).length(17)) ==
+        V{"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "conv2d_hw/naive",
+          "conv2d_hw/im2col", "linear/gemm", "reference"});
+  CHECK(all(ConvTester().in(3).out(5).length(17).kernel("3")) ==
+        V{"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"});
+  CHECK(all(ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3")) ==
+        V{"conv2d/naive", "conv2d/im2col", "reference"});
+  CHECK(all(ConvTester().in(3).out(5).height_width(1, 9).kernel("1,3")) ==
+        V{"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"});
+  CHECK(all(ConvTester().in(3).out(5).height_width(4, 9)) == V{"conv1d/naive", "conv1d/im2col",
+                                                               "conv2d/naive", "conv2d/im2col",
+                                                               "linear/gemm", "reference"});
+  // Grouped pointwise: no nn.Linear twin, and the report says why.
+  const auto report = ConvTester().in(4).out(6).groups(2).length(10).Test();
+  bool found = false;
+  for (const auto& s : report["skipped_paths"]) {
+    if (s["name"] == "linear/gemm") {
+      found = true;
+      CHECK(s["reason"] == "nn.Linear has no groups");
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("general kernels: stride, padding, dilation, groups, depthwise", "[paths]") {
+  ConvTester().in(5).out(7).length(13).kernel("3").padding("same").Test();
+  ConvTester().in(3).out(5).length(23).kernel("4").padding("same").dilation("3").Test();
+  ConvTester()
+      .batch(2)
+      .in(6)
+      .out(10)
+      .length(23)
+      .kernel("3")
+      .stride("3")
+      .dilation("2")
+      .groups(2)
+      .Test();
+  ConvTester().in(7).out(7).length(17).kernel("5").padding("2").groups(7).Test();
+  ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same").Test();
+  ConvTester()
+      .in(6)
+      .out(10)
+      .height_width(9, 11)
+      .kernel("3,3")
+      .stride("2,1")
+      .dilation("1,2")
+      .padding("1,2")
+      .groups(2)
+      .dtype("float64")
+      .Test();
+}
+
+TEST_CASE("seeded random parameter mixes agree with the reference, and exactly under exact fill",
+          "[paths][property]") {
+  std::mt19937 rng(20261124);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int tested = 0;
+  while (tested < 60) {
+    const bool two_d = pick(0, 2) == 0;
+    const int groups = std::vector<int>{1, 1, 2, 3, 0}[static_cast<size_t>(pick(0, 4))];
+    const int base_in = pick(1, 9);
+    const int in = groups == 0 ? base_in : base_in * groups;
+    const int out = groups == 0 ? in : pick(1, 4) * groups;
+    ConvTester t;
+    t.batch(pick(1, 3)).in(in).out(out).groups(groups == 0 ? in : groups);
+    const int k = pick(1, 7), s = pick(1, 3), d = pick(1, 3);
+    std::string padding = std::to_string(pick(0, 3));
+    if (s == 1 && pick(0, 2) == 0) padding = "same";
+    if (pick(0, 5) == 0) padding = "valid";
+    if (two_d) {
+      t.height_width(pick(1, 12), pick(1, 19))
+          .kernel(std::to_string(pick(1, 4)) + "," + std::to_string(k))
+          .stride(std::to_string(pick(1, 2)) + "," + std::to_string(s))
+          .dilation(std::to_string(pick(1, 2)) + "," + std::to_string(d));
+      if (padding != "same" && padding != "valid") padding += "," + std::to_string(pick(0, 2));
+      if (padding == "same") t.stride("1");
+    } else {
+      t.length(pick(1, 40))
+          .kernel(std::to_string(k))
+          .stride(std::to_string(s))
+          .dilation(std::to_string(d));
+    }
+    t.padding(padding).dtype(pick(0, 1) ? "float32" : "float64").seed(tested);
+    if (pick(0, 4) == 0) t.no_bias();
+    try {
+      (void)t.problem();
+    } catch (const conveq::InputError&) {
+      continue;  // an invalid mix (e.g. a kernel larger than the padded input)
+    }
+    t.Test();
+    t.fill("exact").Test();
+    ++tested;
+  }
+}
+
+TEST_CASE("a hand-computed 1D case", "[paths]") {
+  // x = [1, 2, 3, 4], w = [2, 1], b = 0.5: y[l] = 2 x[l] + x[l+1] + 0.5.
+  const Problem p = conveq::make_problem(options_1d(1, 1, 4, "2"));
+  ConvData<double> data;
+  data.input = xt::xtensor<double, 4>{{{{1, 2, 3, 4}}}};
+  data.weight = xt::xtensor<double, 4>{{{{2, 1}}}};
+  data.bias = xt::xtensor<double, 1>{0.5};
+  const std::vector<double> expected{4.5, 7.5, 10.5};
+  for (auto& path : conveq::all_paths<double>()) {
+    if (!path->skip_reason(p).empty()) continue;
+    INFO(path->name());
+    CHECK(run_path(*path, p, data) == expected);
+  }
+  conveq::ReferenceOutput ref;
+  conveq::compute_reference(p, data, 1, ref);
+  CHECK(std::vector<double>(ref.value.begin(), ref.value.end()) == expected);
+  CHECK(std::vector<double>(ref.scale.begin(), ref.scale.end()) ==
+        std::vector<double>{4.5, 7.5, 10.5});
+}
+
+TEST_CASE("a hand-computed 2D case with padding and stride", "[paths]") {
+  // x = [[1, 2], [3, 4]], w = [[1, 0], [0, 1]], padding 1: y = [[1, 2, 0], [3, 5, 2], [0, 3, 4]].
+  conveq::ProblemOptions o;
+  o.in_channels = o.out_channels = "1";
+  o.height = o.width = "2";
+  o.kernel = "2";
+  o.padding = "1";
+  o.no_bias = true;
+  ConvData<float> data;
+  data.input = xt::xtensor<float, 4>{{{{1, 2}, {3, 4}}}};
+  data.weight = xt::xtensor<float, 4>{{{{1, 0}, {0, 1}}}};
+  data.bias = xt::xtensor<float, 1>::from_shape({0});
+  const Problem p = conveq::make_problem(o);
+  o.stride = "2";
+  const Problem strided = conveq::make_problem(o);
+  for (auto& path : conveq::all_paths<float>()) {
+    if (!path->skip_reason(p).empty()) continue;
+    INFO(path->name());
+    CHECK(run_path(*path, p, data) == std::vector<float>{1, 2, 0, 3, 5, 2, 0, 3, 4});
+    CHECK(run_path(*path, strided, data) == std::vector<float>{1, 0, 0, 4});
+  }
+}
+
+TEST_CASE("naive paths and the reference do not depend on the thread count", "[paths]") {
+  ConvTester t;
+  t.batch(2).in(9).out(11).length(57).kernel("3").padding("same");
+  const Problem p = t.problem();
+  const auto data = conveq::fill_data<float>(p);
+  for (auto& path : conveq::all_paths<float>()) {
+    if (path->algorithm() != "naive" || !path->skip_reason(p).empty()) continue;
+    CHECK(run_path(*path, p, data, 1) == run_path(*path, p, data, 3));
+  }
+  conveq::ReferenceOutput one, three;
+  conveq::compute_reference(p, data, 1, one);
+  conveq::compute_reference(p, data, 3, three);
+  CHECK(bool(one.value == three.value));
+  CHECK(bool(one.scale == three.scale));
+}
+
+namespace {
+
+// A path that is wrong on purpose: it wraps a real one and damages its output.
+class BrokenPath final : public conveq::Path<float> {
+ public:
+  enum class Damage { perturb_one, skip_last, off_by_one_tap };
+  explicit BrokenPath(Damage damage)
+      : damage_(damage), inner_(conveq::make_conv1d_naive<float>()) {}
+  std::string op() const override { return "broken"; }
+  std::string algorithm() const override { return "naive"; }
+  bool is_rank1() const override { return true; }
+  std::string skip_reason(const Problem&) const override { return ""; }
+  conveq::ConvGeometry geometry(const Problem& p) const override { return conveq::conv1d_view(p); }
+  void prepare(const Problem& p, const ConvData<float>& data, int threads) override {
+    size_ = p.output_elements();
+    out_ = p.out_width();
+    inner_->prepare(p, data, threads);
+  }
+  void run(float* output) override {
+    if (damage_ == Damage::skip_last) {
+      std::vector<float> full(static_cast<size_t>(size_));
+      inner_->run(full.data());
+      std::copy(full.begin(), full.end() - 1, output);  // the last element is never written
+      return;
+    }
+    inner_->run(output);
+    if (damage_ == Damage::perturb_one) output[7] *= 1.0f + 1e-4f;
+    if (damage_ == Damage::off_by_one_tap) output[out_ - 1] = output[out_ - 2];
+  }
+
+ private:
+  Damage damage_;
+  std::unique_ptr<conveq::Path<float>> inner_;
+  int64_t size_ = 0, out_ = 0;
+};
+
+nlohmann::json run_with_broken(BrokenPath::Damage damage, const conveq::ProblemOptions& o) {
+  const Problem p = conveq::make_problem(o);
+  conveq::PathList<float> paths = conveq::all_paths<float>();
+  paths.insert(paths.begin(), std::make_unique<BrokenPath>(damage));
+  conveq::RunOptions run;
+  run.warmup = 0;
+  run.repeat = 1;
+  const auto result =
+      conveq::run_compare_on<float>(p, run, conveq::fill_data<float>(p), std::move(paths));
+  CHECK(result.exit_status == conveq::kExitFailed);
+  return result.report;
+}
+
+const nlohmann::json& comparison(const nlohmann::json& report, const std::string& a,
+                                 const std::string& b) {
+  for (const auto& c : report["comparisons"]) {
+    if (c["a"] == a && c["b"] == b) return c;
+  }
+  FAIL("no comparison " << a << " vs " << b);
+  static nlohmann::json none;
+  return none;
+}
+
+}  // namespace
+
+TEST_CASE("the checker catches a deliberately broken path", "[paths][broken]") {
+  const auto o = options_1d(16, 8, 33, "1");
+  SECTION("one element off by 1e-4 relative, found at its coordinates") {
+    const auto report = run_with_broken(BrokenPath::Damage::perturb_one, o);
+    const auto& c = comparison(report, "broken/naive", "reference");
+    CHECK(c["status"] == "failed");
+    CHECK(c["mismatches"] == 1);
+    CHECK(c["worst_index"] == std::vector<int64_t>{0, 0, 7});
+    CHECK(comparison(report, "broken/naive", "conv1d/naive")["status"] == "failed");
+    CHECK(report["verdict"]["equivalent"] == false);
+    CHECK(report["verdict"]["status"] == "failed");
+    // The honest paths still pass.
+    CHECK(comparison(report, "conv1d/im2col", "reference")["status"] == "passed");
+  }
+  SECTION("an element never written stays NaN and fails") {
+    const auto report = run_with_broken(BrokenPath::Damage::skip_last, o);
+    const auto& c = comparison(report, "broken/naive", "reference");
+    CHECK(c["status"] == "failed");
+    CHECK(c["nonfinite"]["nan_mismatches"] == 1);
+    CHECK(c["max_abs_error"].is_null());  // infinite: a NaN can never hide in a maximum
+    CHECK(c["worst_index"] == std::vector<int64_t>{0, 7, 32});
+  }
+  SECTION("a wrong tap at the tail is caught") {
+    const auto report = run_with_broken(BrokenPath::Damage::off_by_one_tap, o);
+    CHECK(comparison(report, "broken/naive", "reference")["worst_index"] ==
+          std::vector<int64_t>{0, 0, 32});
+  }
+}
