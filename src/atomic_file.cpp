@@ -53,4 +53,19 @@ void write_file_atomically(const std::string& path, std::string_view content,
   }
 }
 
+void check_writable(const std::string& path, const std::string& what) {
+  const std::filesystem::path target(path);
+  const auto directory = target.has_parent_path() ? target.parent_path() : ".";
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error)) {
+    throw InputError(what + ": directory " + directory.string() + " does not exist");
+  }
+  if (::access(directory.c_str(), W_OK) != 0) {
+    throw InputError(what + ": directory " + directory.string() + " is not writable");
+  }
+  if (std::filesystem::is_directory(target, error)) {
+    throw InputError(what + ": " + path + " is a directory, not a file");
+  }
+}
+
 }  // namespace conveq

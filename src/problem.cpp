@@ -204,8 +204,9 @@ Problem make_problem(const ProblemOptions& options) {
 
   const bool has_hw = !options.height.empty() || !options.width.empty();
   if (has_hw && (options.height.empty() || options.width.empty())) {
-    throw InputError(std::string(options.height.empty() ? "--width" : "--height") +
-                     ": --height and --width go together");
+    const bool only_height = options.width.empty();
+    throw InputError((only_height ? "--height " + options.height : "--width " + options.width) +
+                     ": --height and --width go together; give both");
   }
   int64_t fold_h = 0, fold_w = 0;
   if (!options.length.empty() || !has_hw) {

@@ -10,4 +10,8 @@ namespace conveq {
 void write_file_atomically(const std::string& path, std::string_view content,
                            const std::string& what);
 
+// Checks up front that `path` could be written (its directory exists and is writable), so a
+// long run does not end in a write error. Throws InputError naming `what`.
+void check_writable(const std::string& path, const std::string& what);
+
 }  // namespace conveq

@@ -38,6 +38,8 @@ std::vector<std::string> split_list(const std::string& text) {
 }  // namespace
 
 void add_problem_options(CLI::App& app, ProblemOptions& o) {
+  // An option given twice takes the last value, as in most tools (and suites rely on it).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--batch", o.batch, "Batch size N")->capture_default_str();
   app.add_option("--in", o.in_channels, "Input channels")->capture_default_str();
   app.add_option("--out", o.out_channels, "Output channels")->capture_default_str();
@@ -103,6 +105,7 @@ int run_compare_command(const CompareCommandOptions& o) {
   }
   const Problem problem = make_problem(o.problem);
   const RunOptions run = make_run_options(o);
+  if (!o.report.empty()) check_writable(o.report, "--report " + o.report);
   const SessionResult result = run_compare(problem, run);
   const std::string content =
       o.format == "json" ? result.report.dump(2) + "\n" : format_text(result.report);
