@@ -16,16 +16,20 @@ constexpr double kRelativeFloor = 1.0 / 1024.0;
 // "Nearly all zero": at least this share of the expected output is exactly zero.
 constexpr double kMostlyZeroShare = 0.99;
 
-// Maps a float's bits to an integer that orders like the float; -0 and +0 both map to 0.
-int64_t ordered(float value) {
-  const auto bits = std::bit_cast<int32_t>(value);
-  return bits < 0 ? -static_cast<int64_t>(bits & 0x7fffffff) : bits;
+// Maps a float's bits to an unsigned integer that orders like the float: the sign bit's
+// value is the middle, magnitudes go up from it for positive values and down for negative
+// ones, so -0 and +0 share a code and opposite-sign zeros are 0 ULP apart.
+template <typename Float, typename Bits>
+Bits ordered_bits(Float value) {
+  constexpr Bits sign = Bits{1} << (sizeof(Bits) * 8 - 1);
+  const auto bits = std::bit_cast<Bits>(value);
+  return (bits & sign) ? sign - (bits & ~sign) : sign + bits;
 }
 
-// For doubles the same in 64 bits; differences are taken in double to avoid overflow.
-double ordered(double value) {
-  const auto bits = std::bit_cast<int64_t>(value);
-  return bits < 0 ? -static_cast<double>(bits & 0x7fffffffffffffffLL) : static_cast<double>(bits);
+template <typename Float, typename Bits>
+double ulps_between(Float a, Float b) {
+  const Bits x = ordered_bits<Float, Bits>(a), y = ordered_bits<Float, Bits>(b);
+  return static_cast<double>(x > y ? x - y : y - x);
 }
 
 void count_nonfinite(double v, NonFiniteCounts& counts) {
@@ -104,10 +108,9 @@ std::string to_string(Status status) {
 double ulp_distance(double a, double b, DType dtype) {
   if (std::isnan(a) || std::isnan(b)) return kInf;
   if (dtype == DType::float32) {
-    const auto fa = static_cast<float>(a), fb = static_cast<float>(b);
-    return static_cast<double>(std::abs(ordered(fa) - ordered(fb)));
+    return ulps_between<float, uint32_t>(static_cast<float>(a), static_cast<float>(b));
   }
-  return std::abs(ordered(a) - ordered(b));
+  return ulps_between<double, uint64_t>(a, b);
 }
 
 std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape) {
@@ -195,7 +198,7 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
       worst_utilisation = utilisation;
       worst_flat = i;
     }
-    if (!(diff <= tolerance)) {
+    if (diff > 0 && !(diff <= tolerance)) {  // also catches a NaN tolerance
       ++r.mismatches;
       worst.emplace_back(utilisation, i);
       std::push_heap(worst.begin(), worst.end(), by_utilisation);

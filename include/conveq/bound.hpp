@@ -23,7 +23,10 @@ struct Tolerance {
   double unit_roundoff = 0;  // u of the working dtype
   std::string formula;       // human-readable
   double at(double scale, double expected) const {
-    return scale_factor * scale + value_factor * (expected < 0 ? -expected : expected) + atol;
+    const double magnitude = expected < 0 ? -expected : expected;
+    // Zero factors contribute nothing, even next to an infinite expected value.
+    return (scale_factor == 0 ? 0 : scale_factor * scale) +
+           (value_factor == 0 ? 0 : value_factor * magnitude) + atol;
   }
   nlohmann::json to_json() const;
 };

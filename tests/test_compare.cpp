@@ -1,0 +1,214 @@
+// The comparison rules on hand-made outputs whose answers are known.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+
+#include "conveq/bound.hpp"
+#include "conveq/compare.hpp"
+
+using conveq::compare_outputs;
+using conveq::CompareInput;
+using conveq::CompareOptions;
+using conveq::DType;
+using conveq::Status;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct Case {
+  std::vector<double> a, b, scale;
+  conveq::Tolerance tolerance = conveq::user_tolerance(1e-6, 0);
+  CompareOptions options;
+  conveq::ComparisonResult run() const {
+    CompareInput in;
+    in.a_name = "a";
+    in.b_name = "b";
+    in.a = a;
+    in.b = b;
+    in.scale = scale.empty() ? std::span<const double>(b) : std::span<const double>(scale);
+    in.shape = {1, 1, static_cast<int64_t>(a.size())};
+    in.dtype = DType::float32;
+    in.tolerance = tolerance;
+    return compare_outputs(in, options);
+  }
+};
+
+std::vector<double> ramp(size_t n) {
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = 1.0 + static_cast<double>(i % 97) * 0.25;
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("the rounding bound is gamma_n = n u / (1 - n u)", "[compare][bound]") {
+  CHECK(conveq::gamma(1, 0x1p-24) == Approx(0x1p-24 / (1 - 0x1p-24)).epsilon(1e-15));
+  CHECK(conveq::gamma(1 << 24, 0x1p-24) == kInf);
+  conveq::ProblemOptions o;
+  o.in_channels = "64";
+  o.length = "8";
+  const auto p = conveq::make_problem(o);
+  const auto t = conveq::path_vs_path_tolerance(p);
+  CHECK(t.terms == 65);  // 64 products and the bias
+  CHECK(t.scale_factor == Approx(2 * conveq::gamma(65, 0x1p-24)).epsilon(1e-12));
+  CHECK(conveq::path_vs_reference_tolerance(p).scale_factor < t.scale_factor);
+}
+
+TEST_CASE("a difference just inside the tolerance passes, just outside fails", "[compare]") {
+  Case c{{1.0 + 0.9e-3, 2.0}, {1.0, 2.0}, {}, conveq::user_tolerance(1e-3, 0), {}};
+  CHECK(c.run().status == Status::passed);
+  CHECK(c.run().bound_utilisation == Approx(0.9).epsilon(1e-9));
+  c.a[0] = 1.0 + 1.1e-3;
+  const auto r = c.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.mismatches == 1);
+  CHECK(r.worst_index == std::vector<int64_t>{0, 0, 0});
+  // torch.testing semantics: atol + rtol * |b|.
+  Case rel{{101.0}, {100.0}, {}, conveq::user_tolerance(0, 0.0101), {}};
+  CHECK(rel.run().status == Status::passed);
+  rel.tolerance = conveq::user_tolerance(0, 0.0099);
+  CHECK(rel.run().status == Status::failed);
+}
+
+TEST_CASE("exact tolerance accepts only identical values", "[compare]") {
+  Case c{{1.0, 2.0, 3.0}, {1.0, 2.0, 3.0}, {}, conveq::exact_tolerance(), {}};
+  CHECK(c.run().status == Status::passed);
+  c.a[2] = std::nextafter(3.0f, 4.0f);
+  const auto r = c.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.max_ulp == 1);
+}
+
+TEST_CASE("NaN never vanishes from a maximum", "[compare][nan]") {
+  Case c{{1.0, kNaN, 3.0}, {1.0, 2.0, 3.0}, {}, conveq::user_tolerance(1e-6, 0), {}};
+  const auto r = c.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.nan_mismatches == 1);
+  CHECK(r.max_abs_error == kInf);
+  CHECK(r.max_ulp == kInf);
+  CHECK(r.a_nonfinite.nan == 1);
+  CHECK(r.b_nonfinite.nan == 0);
+  CHECK(r.worst_index == std::vector<int64_t>{0, 0, 1});
+  // On the expected side too.
+  Case d{{1.0, 2.0, 3.0}, {1.0, kNaN, 3.0}, {1.0, 1.0, 1.0}, conveq::user_tolerance(1e-6, 0), {}};
+  CHECK(d.run().status == Status::failed);
+}
+
+TEST_CASE("NaN equals NaN only with equal_nan", "[compare][nan]") {
+  Case c{{1.0, kNaN, 3.0}, {1.0, kNaN, 3.0}, {1, 1, 1}, conveq::user_tolerance(1e-6, 0), {}};
+  CHECK(c.run().status == Status::failed);
+  c.options.equal_nan = true;
+  const auto r = c.run();
+  CHECK(r.status == Status::passed);
+  CHECK(r.max_abs_error == 0);
+  CHECK(r.ulp_not_comparable == 1);
+}
+
+TEST_CASE("infinities are equal only with the same sign", "[compare][inf]") {
+  Case same{{kInf, 2.0, -kInf}, {kInf, 2.0, -kInf}, {1, 1, 1}, conveq::user_tolerance(1e-6, 0), {}};
+  const auto r = same.run();
+  CHECK(r.status == Status::passed);
+  CHECK(r.a_nonfinite.positive_inf == 1);
+  CHECK(r.a_nonfinite.negative_inf == 1);
+  Case opposite = same;
+  opposite.a[0] = -kInf;
+  const auto o = opposite.run();
+  CHECK(o.status == Status::failed);
+  CHECK(o.inf_mismatches == 1);
+  CHECK(o.max_abs_error == kInf);
+  Case finite = same;
+  finite.a[0] = 1e30;
+  CHECK(finite.run().status == Status::failed);
+}
+
+TEST_CASE("checks too weak to mean anything are mistrusted", "[compare][mistrusted]") {
+  Case zeros{std::vector<double>(100, 0.0), std::vector<double>(100, 0.0), {}, {}, {}};
+  zeros.scale = std::vector<double>(100, 1.0);
+  auto r = zeros.run();
+  CHECK(r.status == Status::mistrusted);
+  CHECK(r.reason.find("all zero") != std::string::npos);
+
+  Case nearly = zeros;
+  nearly.a[5] = nearly.b[5] = 1.0;
+  r = nearly.run();
+  CHECK(r.status == Status::mistrusted);
+  CHECK(r.reason.find("nearly all zero") != std::string::npos);
+
+  Case constant{std::vector<double>(50, 2.5), std::vector<double>(50, 2.5), {}, {}, {}};
+  r = constant.run();
+  CHECK(r.status == Status::mistrusted);
+  CHECK(r.reason.find("constant") != std::string::npos);
+
+  Case loose{ramp(50), ramp(50), {}, conveq::user_tolerance(100.0, 0), {}};
+  r = loose.run();
+  CHECK(r.status == Status::mistrusted);
+  CHECK(r.reason.find("looser") != std::string::npos);
+
+  // A failure stays a failure, whatever the data.
+  zeros.a[3] = 1.0;
+  CHECK(zeros.run().status == Status::failed);
+  // And ordinary data is trusted.
+  Case fine{ramp(50), ramp(50), {}, conveq::user_tolerance(1e-6, 0), {}};
+  CHECK(fine.run().status == Status::passed);
+}
+
+TEST_CASE("one outlier among exact values: found, percentiles unmoved", "[compare]") {
+  Case c{ramp(1000), ramp(1000), {}, conveq::user_tolerance(1e-3, 0), {}};
+  c.a[617] += 0.5;
+  const auto r = c.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.mismatches == 1);
+  CHECK(r.worst_index == std::vector<int64_t>{0, 0, 617});
+  REQUIRE(r.worst_mismatches.size() == 1);
+  CHECK(r.worst_mismatches[0].index == std::vector<int64_t>{0, 0, 617});
+  CHECK(r.worst_mismatches[0].difference == Approx(0.5));
+  CHECK(r.abs_error.p50 == 0);
+  CHECK(r.abs_error.p90 == 0);
+  CHECK(r.abs_error.p99 == 0);
+  CHECK(r.abs_error.max == Approx(0.5));
+  CHECK(r.ulp_histogram[0] == 999);
+}
+
+TEST_CASE("the worst mismatches are listed worst first, at most worst_count", "[compare]") {
+  Case c{ramp(200), ramp(200), {}, conveq::user_tolerance(1e-3, 0), {}};
+  for (int i = 0; i < 20; ++i) c.a[static_cast<size_t>(i * 10)] += 0.01 * (i + 1);
+  c.options.worst_count = 5;
+  const auto r = c.run();
+  CHECK(r.mismatches == 20);
+  REQUIRE(r.worst_mismatches.size() == 5);
+  CHECK(r.worst_mismatches[0].index == std::vector<int64_t>{0, 0, 190});
+  CHECK(r.worst_mismatches[4].index == std::vector<int64_t>{0, 0, 150});
+  for (size_t i = 1; i < r.worst_mismatches.size(); ++i) {
+    CHECK(r.worst_mismatches[i - 1].difference > r.worst_mismatches[i].difference);
+  }
+}
+
+TEST_CASE("ULP distance and the histogram's log2 buckets", "[compare][ulp]") {
+  const float one = 1.0f;
+  CHECK(conveq::ulp_distance(one, std::nextafter(one, 2.0f), DType::float32) == 1);
+  CHECK(conveq::ulp_distance(0.0, -0.0, DType::float32) == 0);
+  const double tiny = std::numeric_limits<float>::denorm_min();
+  CHECK(conveq::ulp_distance(tiny, -tiny, DType::float32) == 2);
+  CHECK(conveq::ulp_distance(1.0, std::nextafter(1.0, 2.0), DType::float64) == 1);
+  CHECK(conveq::ulp_distance(kNaN, 1.0, DType::float64) == kInf);
+
+  std::vector<double> b{1.0, 1.0, 1.0, 1.0, 1.0};
+  std::vector<double> a = b;
+  a[1] = std::nextafter(1.0f, 2.0f);  // 1 ULP
+  a[2] = 1.0 + 3 * 0x1p-23;           // 3 ULPs: [2, 3]
+  a[3] = 1.0 + 6 * 0x1p-23;           // 6 ULPs: [4, 7]
+  const auto r = Case{a, b, {}, conveq::user_tolerance(1, 0), {}}.run();
+  CHECK(r.ulp_histogram == std::vector<int64_t>{2, 1, 1, 1});
+  CHECK(r.max_ulp == 6);
+}
+
+TEST_CASE("relative error uses the scale as a floor near zero", "[compare]") {
+  // b = 1e-9 from cancellation in a sum of magnitude 1: relative to |b| the error would be
+  // 1e3; against the floor scale/1024 it is about 1e-3.
+  Case c{{1e-9 + 1e-6}, {1e-9}, {1.0}, conveq::user_tolerance(1, 0), {}};
+  const auto r = c.run();
+  CHECK(r.max_rel_error == Approx(1e-6 * 1024).epsilon(1e-6));
+  CHECK(r.max_scaled_error == Approx(1e-6).epsilon(1e-6));
+}
