@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 
@@ -56,6 +57,90 @@ NonFiniteCounts count_nonfinite(const xt::xtensor<T, 1>& output) {
       ++(v > 0 ? counts.positive_inf : counts.negative_inf);
   }
   return counts;
+}
+
+// Elements whose bits differ between two outputs of the same type (NaN == NaN by bits).
+template <typename T>
+int64_t differing_bits(const T* a, const T* b, int64_t count) {
+  int64_t differing = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    if (std::memcmp(a + i, b + i, sizeof(T)) != 0) ++differing;
+  }
+  return differing;
+}
+
+// Runs a path once, start to finish, into a fresh NaN-filled output.
+template <typename T>
+xt::xtensor<T, 1> run_once(Path<T>& path, const Problem& problem, const ConvData<T>& data,
+                           int threads) {
+  set_blas_threads(threads);
+  path.prepare(problem, data, threads);
+  auto output = xt::xtensor<T, 1>::from_shape({static_cast<size_t>(problem.output_elements())});
+  std::fill(output.begin(), output.end(), std::numeric_limits<T>::quiet_NaN());
+  path.run(output.data());
+  path.finish(output.data());
+  return output;
+}
+
+// --check-determinism: the same path, run again with the same threads and with another
+// thread count, must give the same bits.
+template <typename T>
+nlohmann::json check_determinism(std::vector<RanPath<T>>& ran, const Problem& problem,
+                                 const ConvData<T>& data, int threads, bool& all_identical) {
+  const int other_threads = threads > 1 ? 1 : 2;
+  nlohmann::json paths = nlohmann::json::array();
+  for (auto& r : ran) {
+    const auto n = static_cast<int64_t>(r.output.size());
+    const auto again = run_once(*r.path, problem, data, threads);
+    const auto other = run_once(*r.path, problem, data, other_threads);
+    const int64_t rerun_differing = differing_bits(r.output.data(), again.data(), n);
+    const int64_t threads_differing = differing_bits(r.output.data(), other.data(), n);
+    const bool identical = rerun_differing == 0 && threads_differing == 0;
+    all_identical = all_identical && identical;
+    paths.push_back({{"name", r.path->name()},
+                     {"identical", identical},
+                     {"rerun_differing_elements", rerun_differing},
+                     {"other_threads_differing_elements", threads_differing}});
+  }
+  set_blas_threads(threads);
+  return {{"threads", threads},
+          {"other_threads", other_threads},
+          {"identical", all_identical},
+          {"paths", paths}};
+}
+
+// --check-batch-invariance: each sample computed alone must match its slice of the batch.
+template <typename T>
+nlohmann::json check_batch_invariance(std::vector<RanPath<T>>& ran, const Problem& problem,
+                                      const ConvData<T>& data, int threads, bool& all_identical) {
+  Problem single = problem;
+  single.batch = 1;
+  const int64_t sample_in = problem.input_elements() / problem.batch;
+  const int64_t sample_out = problem.output_elements() / problem.batch;
+  nlohmann::json paths = nlohmann::json::array();
+  for (auto& r : ran) {
+    int64_t differing_elements = 0;
+    nlohmann::json differing_samples = nlohmann::json::array();
+    for (int64_t n = 0; n < problem.batch; ++n) {
+      ConvData<T> sample{xt::xtensor<T, 4>::from_shape(
+                             {1, data.input.shape(1), data.input.shape(2), data.input.shape(3)}),
+                         data.weight, data.bias};
+      std::copy_n(data.input.data() + n * sample_in, sample_in, sample.input.data());
+      const auto alone = run_once(*r.path, single, sample, threads);
+      const int64_t differing =
+          differing_bits(r.output.data() + n * sample_out, alone.data(), sample_out);
+      if (differing > 0) differing_samples.push_back(n);
+      differing_elements += differing;
+    }
+    const bool identical = differing_elements == 0;
+    all_identical = all_identical && identical;
+    paths.push_back({{"name", r.path->name()},
+                     {"identical", identical},
+                     {"differing_elements", differing_elements},
+                     {"differing_samples", differing_samples}});
+  }
+  set_blas_threads(threads);
+  return {{"batch", problem.batch}, {"identical", all_identical}, {"paths", paths}};
 }
 
 std::string verdict_summary(const Problem& p, int passed, int failed, int mistrusted,
@@ -147,6 +232,11 @@ std::string repro_command(const Problem& p, const RunOptions& o) {
   if (o.atol) s << " --atol " << *o.atol;
   if (o.rtol) s << " --rtol " << *o.rtol;
   if (o.compare.equal_nan) s << " --equal-nan";
+  if (o.compare.worst_count != CompareOptions{}.worst_count) {
+    s << " --worst-count " << o.compare.worst_count;
+  }
+  if (o.check_determinism) s << " --check-determinism";
+  if (o.check_batch_invariance) s << " --check-batch-invariance";
   return s.str();
 }
 
@@ -192,6 +282,15 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
     reference_ms.push_back(now_ms() - start);
   }
   for (auto& r : ran) r.path->finish(r.output.data());
+
+  bool deterministic = true, batch_invariant = true;
+  nlohmann::json determinism = nullptr, batch_invariance = nullptr;
+  if (options.check_determinism) {
+    determinism = check_determinism(ran, problem, data, threads, deterministic);
+  }
+  if (options.check_batch_invariance) {
+    batch_invariance = check_batch_invariance(ran, problem, data, threads, batch_invariant);
+  }
 
   const double flops = problem.flops();
   nlohmann::json paths_json = nlohmann::json::array();
@@ -289,9 +388,14 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
       first_problem = c.a + " vs " + c.b + ": " + c.reason;
     }
   }
-  const Status status = failed > 0       ? Status::failed
-                        : mistrusted > 0 ? Status::mistrusted
-                                         : Status::passed;
+  std::string summary =
+      verdict_summary(problem, passed, failed, mistrusted, worst_utilisation, first_problem);
+  if (!deterministic) summary += " Some path is not deterministic (see determinism).";
+  if (!batch_invariant) summary += " Some path is not batch-invariant (see batch_invariance).";
+  const bool checks_failed = !deterministic || !batch_invariant;
+  const Status status = failed > 0 || checks_failed ? Status::failed
+                        : mistrusted > 0            ? Status::mistrusted
+                                                    : Status::passed;
 
   SessionResult result;
   result.exit_status = status == Status::failed       ? kExitFailed
@@ -302,6 +406,9 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
                         {"repeat", options.repeat},
                         {"paths_selected", options.paths},
                         {"equal_nan", options.compare.equal_nan},
+                        {"worst_count", options.compare.worst_count},
+                        {"check_determinism", options.check_determinism},
+                        {"check_batch_invariance", options.check_batch_invariance},
                         {"atol", options.atol ? nlohmann::json(*options.atol) : nullptr},
                         {"rtol", options.rtol ? nlohmann::json(*options.rtol) : nullptr}};
   result.report = {
@@ -322,8 +429,9 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
         {"passed", passed},
         {"failed", failed},
         {"mistrusted", mistrusted},
-        {"summary",
-         verdict_summary(problem, passed, failed, mistrusted, worst_utilisation, first_problem)}}},
+        {"summary", summary}}},
+      {"determinism", determinism},
+      {"batch_invariance", batch_invariance},
       {"repro", repro_command(problem, options)},
   };
   return result;

@@ -1,6 +1,9 @@
 // The report for a terminal: the problem, a table of paths and one of comparisons.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "conveq/report.hpp"
 
@@ -17,6 +20,40 @@ std::string number(const nlohmann::json& value, const char* format = "%.3g") {
 std::string pad(std::string text, size_t width) {
   if (text.size() < width) text.append(width - text.size(), ' ');
   return text;
+}
+
+// One character per log2 ULP bucket, darker for fuller buckets: " .:-=+*#%@".
+std::string histogram_bar(const nlohmann::json& buckets) {
+  int64_t largest = 0;
+  for (const auto& b : buckets) largest = std::max(largest, b["count"].get<int64_t>());
+  const std::string shades = " .:-=+*#%@";
+  std::string bar;
+  for (const auto& b : buckets) {
+    const auto count = b["count"].get<int64_t>();
+    size_t shade = 0;
+    if (count > 0) {
+      shade =
+          1 + static_cast<size_t>(8.0 * static_cast<double>(count) / static_cast<double>(largest));
+    }
+    bar += shades[std::min(shade, shades.size() - 1)];
+  }
+  return bar;
+}
+
+// The --check-determinism / --check-batch-invariance sections: one line per differing path.
+void format_check(std::ostringstream& out, const nlohmann::json& check, const std::string& title,
+                  const std::vector<std::pair<std::string, std::string>>& counts) {
+  if (check.is_null()) return;
+  out << "\n"
+      << title << ": " << (check["identical"].get<bool>() ? "bit-identical" : "DIFFERS") << "\n";
+  for (const auto& p : check["paths"]) {
+    if (p["identical"].get<bool>()) continue;
+    out << "    " << pad(p["name"].get<std::string>(), 18);
+    for (const auto& [field, label] : counts) {
+      out << "  " << label << ": " << p[field].dump() << " elements differ";
+    }
+    out << "\n";
+  }
 }
 
 }  // namespace
@@ -53,7 +90,32 @@ std::string format_text(const nlohmann::json& report) {
     if (!c["reason"].get<std::string>().empty()) {
       out << "    " << c["reason"].get<std::string>() << "\n";
     }
+    int shown = 0;
+    for (const auto& m : c["worst_mismatches"]) {
+      if (shown++ == 3) break;
+      out << "    at " << m["index"].dump() << ": " << number(m["a"], "%.9g") << " vs "
+          << number(m["b"], "%.9g") << " (difference " << number(m["difference"]) << ", tolerance "
+          << number(m["tolerance"]) << ")\n";
+    }
   }
+  out << "\nULP histograms (one column per log2 bucket: 0, 1, 2-3, 4-7, ...; darker = more)\n";
+  for (const auto& c : report["comparisons"]) {
+    const auto& h = c["ulp_histogram"];
+    out << "  " << pad(c["a"].get<std::string>() + " vs " + c["b"].get<std::string>(), 36) << "|"
+        << histogram_bar(h["buckets"]) << "|";
+    if (h["not_comparable"].get<int64_t>() > 0) {
+      out << " " << h["not_comparable"].dump() << " with NaN";
+    }
+    out << "\n";
+  }
+  if (!report["determinism"].is_null()) {
+    format_check(out, report["determinism"], "determinism",
+                 {{"rerun_differing_elements", "run again"},
+                  {"other_threads_differing_elements",
+                   "with " + report["determinism"]["other_threads"].dump() + " threads"}});
+  }
+  format_check(out, report["batch_invariance"], "batch invariance (each sample alone)",
+               {{"differing_elements", "alone vs batched"}});
   const auto& verdict = report["verdict"];
   out << "\nverdict: " << verdict["status"].get<std::string>() << " - "
       << verdict["summary"].get<std::string>() << "\n";

@@ -19,6 +19,10 @@ struct RunOptions {
   std::vector<std::string> paths;  // empty: every path
   std::optional<double> atol, rtol;
   CompareOptions compare;
+  // Run every path again, and again with another thread count: bit-identical outputs?
+  bool check_determinism = false;
+  // Compute every sample alone (batch 1): bit-identical to its slice of the batched run?
+  bool check_batch_invariance = false;
 };
 
 struct SessionResult {

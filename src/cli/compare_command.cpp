@@ -69,6 +69,12 @@ void add_run_options(CLI::App& app, CompareCommandOptions& o) {
   app.add_option("--atol", o.atol, "Absolute tolerance: |a-b| <= atol + rtol*|b|");
   app.add_option("--rtol", o.rtol, "Relative tolerance (see --atol)");
   app.add_flag("--equal-nan", o.equal_nan, "Count NaN == NaN as a match");
+  app.add_option("--worst-count", o.worst_count, "Worst mismatches listed per comparison")
+      ->capture_default_str();
+  app.add_flag("--check-determinism", o.check_determinism,
+               "Run each path again and with another thread count: bit-identical?");
+  app.add_flag("--check-batch-invariance", o.check_batch_invariance,
+               "Compute each sample alone: bit-identical to its slice of the batch?");
 }
 
 void setup_compare_command(CLI::App& app, CompareCommandOptions& o) {
@@ -87,6 +93,10 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   if (!o.atol.empty()) run.atol = parse_tolerance("--atol", o.atol);
   if (!o.rtol.empty()) run.rtol = parse_tolerance("--rtol", o.rtol);
   run.compare.equal_nan = o.equal_nan;
+  run.compare.worst_count =
+      static_cast<int>(parse_integer("--worst-count", o.worst_count, 0, 1000000));
+  run.check_determinism = o.check_determinism;
+  run.check_batch_invariance = o.check_batch_invariance;
   validate(run);
   return run;
 }

@@ -14,6 +14,9 @@ struct CompareCommandOptions {
   std::string paths;
   std::string atol, rtol;
   bool equal_nan = false;
+  std::string worst_count = "10";
+  bool check_determinism = false;
+  bool check_batch_invariance = false;
   std::string report;  // empty: stdout
   std::string format = "json";
 };
