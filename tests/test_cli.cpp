@@ -105,3 +105,14 @@ TEST_CASE("a failing comparison exits 1, and --format text prints a table", "[cl
   CHECK(text.out.find("conv1d/im2col vs reference") != std::string::npos);
   CHECK(text.out.find("verdict: passed") != std::string::npos);
 }
+
+TEST_CASE("a check too weak to mean anything exits 3 (mistrusted)", "[cli]") {
+  // atol 10 on outputs of magnitude ~1: the tolerance exceeds the output itself.
+  const CliResult r =
+      run_conveq("compare --in 16 --out 8 --length 64 --atol 10 --repeat 1 --warmup 0");
+  CHECK(r.exit_status == 3);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["verdict"]["status"] == "mistrusted");
+  CHECK(j["verdict"]["equivalent"] == true);
+  CHECK(j["comparisons"][0]["reason"].get<std::string>().find("looser") != std::string::npos);
+}
