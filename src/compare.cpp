@@ -131,7 +131,12 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   r.elements = n;
   r.ulp_histogram.assign(65, 0);
 
-  std::vector<double> abs_errors, rel_errors, tolerances, magnitudes;
+  // Reused by the calls on this thread: fresh per-element vectors page-fault on every call.
+  static thread_local std::vector<double> abs_errors, rel_errors, tolerances, magnitudes;
+  abs_errors.clear();
+  rel_errors.clear();
+  tolerances.clear();
+  magnitudes.clear();
   abs_errors.reserve(static_cast<size_t>(n));
   rel_errors.reserve(static_cast<size_t>(n));
   tolerances.reserve(static_cast<size_t>(n));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 
 #include "conveq/error.hpp"
 
@@ -97,6 +98,8 @@ ConvData<T> fill_data(const Problem& p) {
       }
       break;
     }
+    case Fill::files:  // such data are read, not generated: to_conv_data (tensor_files.hpp)
+      throw std::logic_error("fill_data called for a problem whose data come from files");
   }
 
   T* weight = data.weight.data();

@@ -7,6 +7,14 @@
 #include <vector>
 
 namespace conveq {
+namespace {
+
+// Starting and joining a std::thread costs tens of microseconds here (measured by
+// bench/conveq_bench, section direct); below this many multiply-adds per extra thread the
+// start-up costs more than the thread saves.
+constexpr double kWorkPerThread = 1 << 20;
+
+}  // namespace
 
 int hardware_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
@@ -28,11 +36,20 @@ void parallel_for(int64_t count, int threads, const std::function<void(int64_t, 
   for (auto& thread : pool) thread.join();
 }
 
+int threads_for_work(double work, int threads) {
+  const double useful = std::max(1.0, work / kWorkPerThread);
+  return static_cast<int>(std::min<double>(std::max(threads, 1), useful));
+}
+
 void set_blas_threads(int threads) {
   openblas_set_num_threads(threads);
 }
 int blas_threads() {
   return openblas_get_num_threads();
+}
+
+std::string blas_core() {
+  return openblas_get_corename();
 }
 
 }  // namespace conveq

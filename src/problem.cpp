@@ -79,6 +79,8 @@ std::string to_string(Fill fill) {
       return "uniform";
     case Fill::exact:
       return "exact";
+    case Fill::files:
+      return "files";
   }
   return "?";
 }
@@ -93,6 +95,7 @@ Fill parse_fill(const std::string& text) {
   if (text == "normal") return Fill::normal;
   if (text == "uniform") return Fill::uniform;
   if (text == "exact") return Fill::exact;
+  // "files" is not a fill one can ask for: --input gives it.
   throw InputError("--fill " + text + ": must be normal, uniform or exact");
 }
 
@@ -157,8 +160,10 @@ double Problem::flops() const {
 }
 
 std::vector<int64_t> Problem::input_shape() const {
-  if (rank == 1) return {batch, in_channels, width};
-  return {batch, in_channels, height, width};
+  std::vector<int64_t> shape{batch, in_channels, height, width};
+  if (rank == 1) shape.erase(shape.begin() + 2);
+  if (!batched) shape.erase(shape.begin());
+  return shape;
 }
 
 std::vector<int64_t> Problem::weight_shape() const {
@@ -167,8 +172,10 @@ std::vector<int64_t> Problem::weight_shape() const {
 }
 
 std::vector<int64_t> Problem::output_shape() const {
-  if (rank == 1) return {batch, out_channels, out_width()};
-  return {batch, out_channels, out_height(), out_width()};
+  std::vector<int64_t> shape{batch, out_channels, out_height(), out_width()};
+  if (rank == 1) shape.erase(shape.begin() + 2);
+  if (!batched) shape.erase(shape.begin());
+  return shape;
 }
 
 std::string Problem::options_string() const {
@@ -186,7 +193,8 @@ std::string Problem::options_string() const {
   out << " --dilation " << pair_string(dilation_h, dilation_w, rank);
   out << " --groups " << groups;
   if (!has_bias) out << " --no-bias";
-  out << " --dtype " << to_string(dtype) << " --fill " << to_string(fill) << " --seed " << seed;
+  out << " --dtype " << to_string(dtype);
+  if (fill != Fill::files) out << " --fill " << to_string(fill) << " --seed " << seed;
   return out.str();
 }
 

@@ -11,6 +11,7 @@
 #include "conveq/parallel.hpp"
 #include "conveq/reference.hpp"
 #include "conveq/report.hpp"
+#include "conveq/tensor_files.hpp"
 #include "conveq/timing.hpp"
 
 namespace conveq {
@@ -223,9 +224,11 @@ void check_resources(const Problem& p) {
   }
 }
 
-std::string repro_command(const Problem& p, const RunOptions& o) {
+std::string repro_command(const Problem& p, const RunOptions& o, const TensorFiles* files) {
   std::ostringstream s;
-  s << "conveq compare " << p.options_string();
+  s << "conveq compare ";
+  if (files != nullptr && !files->options_string().empty()) s << files->options_string() << " ";
+  s << p.options_string();
   if (o.threads > 0) s << " --threads " << o.threads;
   s << " --warmup " << o.warmup << " --repeat " << o.repeat;
   if (!o.paths.empty()) s << " --paths " << join(o.paths, ",");
@@ -242,7 +245,7 @@ std::string repro_command(const Problem& p, const RunOptions& o) {
 
 template <typename T>
 SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
-                             const ConvData<T>& data, PathList<T> paths) {
+                             const ConvData<T>& data, PathList<T> paths, const TensorFiles* files) {
   const int threads = options.threads > 0 ? options.threads : hardware_threads();
   set_blas_threads(threads);
   const auto output_size = static_cast<size_t>(problem.output_elements());
@@ -338,22 +341,10 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
                              : path_vs_path_tolerance(problem);
   };
 
-  std::vector<ComparisonResult> results;
-  std::vector<double> buffer_a, buffer_b;
+  std::vector<std::pair<const RanPath<T>*, const RanPath<T>*>> pairs;  // b == nullptr: reference
   const std::span<const double> scale(reference.scale.data(), reference.scale.size());
   const std::span<const double> reference_values(reference.value.data(), reference.value.size());
-  auto compare_pair = [&](const RanPath<T>& a, const RanPath<T>* b) {
-    CompareInput in;
-    in.a_name = a.path->name();
-    in.a = as_doubles(a.output, buffer_a);
-    in.b_name = b ? b->path->name() : "reference";
-    in.b = b ? as_doubles(b->output, buffer_b) : reference_values;
-    in.scale = scale;
-    in.shape = problem.output_shape();
-    in.dtype = problem.dtype;
-    in.tolerance = tolerance_for(b == nullptr);
-    results.push_back(compare_outputs(in, options.compare));
-  };
+  auto compare_pair = [&](const RanPath<T>& a, const RanPath<T>* b) { pairs.emplace_back(&a, b); };
   for (const auto& r : ran) compare_pair(r, nullptr);
   // Twins: the first formulation of each algorithm (conv1d when it exists) against the others.
   for (const std::string algorithm : {"naive", "im2col"}) {
@@ -370,6 +361,54 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
         if (r.path->op() == "linear") compare_pair(r, anchor);
       }
     }
+  }
+
+  // Independent, and on small problems costlier than the paths: the comparisons run on the
+  // session's threads (about 16 multiply-adds' time per element), each result in its place.
+  std::vector<ComparisonResult> results(pairs.size());
+  const double compare_work = 16.0 * static_cast<double>(pairs.size() * output_size);
+  parallel_for(static_cast<int64_t>(pairs.size()), threads_for_work(compare_work, threads),
+               [&](int64_t begin, int64_t end) {
+                 std::vector<double> buffer_a, buffer_b;
+                 for (int64_t i = begin; i < end; ++i) {
+                   const auto [a, b] = pairs[static_cast<size_t>(i)];
+                   CompareInput in;
+                   in.a_name = a->path->name();
+                   in.a = as_doubles(a->output, buffer_a);
+                   in.b_name = b ? b->path->name() : "reference";
+                   in.b = b ? as_doubles(b->output, buffer_b) : reference_values;
+                   in.scale = scale;
+                   in.shape = problem.output_shape();
+                   in.dtype = problem.dtype;
+                   in.tolerance = tolerance_for(b == nullptr);
+                   results[static_cast<size_t>(i)] = compare_outputs(in, options.compare);
+                 }
+               });
+
+  if (files != nullptr && files->expect) {
+    // --expect: judged like a path named `expected`, against the reference and every path.
+    CompareInput in;
+    in.a_name = "expected";
+    in.a = files->expect->array.values;
+    in.scale = scale;
+    in.shape = problem.output_shape();
+    in.dtype = problem.dtype;
+    in.b_name = "reference";
+    in.b = reference_values;
+    in.tolerance = user ? user_tol : expected_vs_reference_tolerance(problem, *files);
+    results.push_back(compare_outputs(in, options.compare));
+    std::vector<double> buffer;
+    for (const auto& r : ran) {
+      in.b_name = r.path->name();
+      in.b = as_doubles(r.output, buffer);
+      in.tolerance = user ? user_tol : expected_vs_path_tolerance(problem, *files);
+      results.push_back(compare_outputs(in, options.compare));
+    }
+  }
+  if (!options.save_outputs.empty()) {
+    std::vector<NamedOutput<T>> outputs;
+    for (const auto& r : ran) outputs.push_back({r.path->name(), r.output.data()});
+    save_outputs(options.save_outputs, problem, data, outputs, reference_values);
   }
 
   int passed = 0, failed = 0, mistrusted = 0;
@@ -432,23 +471,34 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
         {"summary", summary}}},
       {"determinism", determinism},
       {"batch_invariance", batch_invariance},
-      {"repro", repro_command(problem, options)},
+      {"repro", repro_command(problem, options, files)},
   };
+  if (files != nullptr) result.report["inputs"] = files->to_json();
   return result;
 }
 
-SessionResult run_compare(const Problem& problem, const RunOptions& options) {
+SessionResult run_compare(const Problem& problem, const RunOptions& options,
+                          const TensorFiles* files) {
   validate(options);
   check_resources(problem);
+  const bool from_files = files != nullptr && files->input;
   if (problem.dtype == DType::float32) {
-    return run_compare_on<float>(problem, options, fill_data<float>(problem), all_paths<float>());
+    return run_compare_on<float>(
+        problem, options,
+        from_files ? to_conv_data<float>(problem, *files) : fill_data<float>(problem),
+        all_paths<float>(), files);
   }
-  return run_compare_on<double>(problem, options, fill_data<double>(problem), all_paths<double>());
+  return run_compare_on<double>(
+      problem, options,
+      from_files ? to_conv_data<double>(problem, *files) : fill_data<double>(problem),
+      all_paths<double>(), files);
 }
 
 template SessionResult run_compare_on<float>(const Problem&, const RunOptions&,
-                                             const ConvData<float>&, PathList<float>);
+                                             const ConvData<float>&, PathList<float>,
+                                             const TensorFiles*);
 template SessionResult run_compare_on<double>(const Problem&, const RunOptions&,
-                                              const ConvData<double>&, PathList<double>);
+                                              const ConvData<double>&, PathList<double>,
+                                              const TensorFiles*);
 
 }  // namespace conveq

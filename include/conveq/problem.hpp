@@ -10,18 +10,22 @@
 namespace conveq {
 
 enum class DType { float32, float64 };
-enum class Fill { normal, uniform, exact };
+// `files`: the data come from .npy files (tensor_files.hpp); never parsed from --fill.
+enum class Fill { normal, uniform, exact, files };
 
 std::string to_string(DType dtype);
 std::string to_string(Fill fill);
 DType parse_dtype(const std::string& text);  // throws InputError naming --dtype
-Fill parse_fill(const std::string& text);    // throws InputError naming --fill
+Fill parse_fill(const std::string& text);    // throws InputError naming --fill; never `files`
 int mantissa_bits(DType dtype);              // 24 for float32, 53 for float64
 double unit_roundoff(DType dtype);           // 2^-24, 2^-53
 
 struct Problem {
   int rank = 1;  // 1: Conv1d on (N, C, L); 2: Conv2d on (N, C, H, W)
   int64_t batch = 1;
+  // false: an unbatched input file, (C, L) or (C, H, W); batch is 1 and the input and output
+  // shapes leave N out, as PyTorch's do.
+  bool batched = true;
   int64_t in_channels = 64;
   int64_t out_channels = 128;
   int64_t groups = 1;
@@ -57,11 +61,12 @@ struct Problem {
   }
   int64_t output_elements() const { return batch * out_channels * out_height() * out_width(); }
 
-  std::vector<int64_t> input_shape() const;   // (N, C, L) or (N, C, H, W)
+  std::vector<int64_t> input_shape() const;   // (N, C, L) or (N, C, H, W); no N if unbatched
   std::vector<int64_t> weight_shape() const;  // (O, C/g, K) or (O, C/g, KH, KW)
   std::vector<int64_t> output_shape() const;
 
   // Options of `conveq compare` that reproduce this problem (shape and data, not timing).
+  // Data from files: the shapes (which then agree with the files), without --fill and --seed.
   std::string options_string() const;
 };
 

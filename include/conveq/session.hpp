@@ -12,6 +12,8 @@
 
 namespace conveq {
 
+struct TensorFiles;  // tensor_files.hpp
+
 struct RunOptions {
   int threads = 0;  // 0: every hardware thread
   int warmup = 1;
@@ -23,6 +25,8 @@ struct RunOptions {
   bool check_determinism = false;
   // Compute every sample alone (batch 1): bit-identical to its slice of the batched run?
   bool check_batch_invariance = false;
+  // --save-outputs DIR: every output, the reference and the inputs used, as .npy; empty: none.
+  std::string save_outputs;
 };
 
 struct SessionResult {
@@ -37,16 +41,21 @@ void validate(const RunOptions& options);
 // or whose GEMM dimensions exceed BLAS's 32-bit integers. Throws InputError.
 void check_resources(const Problem& problem);
 
-// Seeded data, every selected path, the reference, comparisons and the report.
-SessionResult run_compare(const Problem& problem, const RunOptions& options);
+// Seeded data, every selected path, the reference, comparisons and the report. With `files`
+// (load_tensor_files): the data of --input/--weight/--bias, --expect compared like a path, and
+// the report's `inputs`.
+SessionResult run_compare(const Problem& problem, const RunOptions& options,
+                          const TensorFiles* files = nullptr);
 
 // The same flow on given data and paths: for tests (a deliberately broken path) and for
 // tensors read from files.
 template <typename T>
 SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
-                             const ConvData<T>& data, PathList<T> paths);
+                             const ConvData<T>& data, PathList<T> paths,
+                             const TensorFiles* files = nullptr);
 
 // The command line that reproduces a run.
-std::string repro_command(const Problem& problem, const RunOptions& options);
+std::string repro_command(const Problem& problem, const RunOptions& options,
+                          const TensorFiles* files = nullptr);
 
 }  // namespace conveq

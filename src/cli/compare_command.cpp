@@ -82,6 +82,19 @@ void setup_compare_command(CLI::App& app, CompareCommandOptions& o) {
   add_run_options(app, o);
   app.add_option("--report", o.report, "Write the report here (default: stdout)");
   app.add_option("--format", o.format, "Report format: json or text")->capture_default_str();
+  app.add_option("--input", o.files.input,
+                 "Input .npy: (N, C, L), (N, C, H, W) or unbatched (C, L), (C, H, W); with "
+                 "--weight, it gives the problem's shapes and data");
+  app.add_option("--weight", o.files.weight,
+                 "Weight .npy: (O, C/groups, K) for Conv1d, (O, C/groups, KH, KW) for Conv2d");
+  app.add_option("--bias", o.files.bias, "Bias .npy, (O,); without it the problem has no bias");
+  app.add_option("--expect", o.files.expect,
+                 "An externally computed output .npy, checked against the reference and every "
+                 "path");
+  app.add_option("--save-outputs", o.save_outputs,
+                 "Write every output, the reference and the inputs used as .npy files into "
+                 "this directory (created if missing)");
+  o.app = &app;
 }
 
 RunOptions make_run_options(const CompareCommandOptions& o) {
@@ -113,10 +126,19 @@ int run_compare_command(const CompareCommandOptions& o) {
   if (o.format != "json" && o.format != "text") {
     throw InputError("--format " + o.format + ": must be json or text");
   }
-  const Problem problem = make_problem(o.problem);
-  const RunOptions run = make_run_options(o);
+  std::set<std::string> given;
+  if (o.app != nullptr) {
+    for (const CLI::Option* option : o.app->get_options()) {
+      if (option->count() > 0) given.insert(option->get_name());
+    }
+  }
+  const auto [problem, files] = load_tensor_files(o.files, o.problem, given);
+  RunOptions run = make_run_options(o);
+  run.save_outputs = o.save_outputs;
   if (!o.report.empty()) check_writable(o.report, "--report " + o.report);
-  const SessionResult result = run_compare(problem, run);
+  if (!o.save_outputs.empty()) check_save_directory(o.save_outputs);
+  const bool any_file = files.input || files.expect;
+  const SessionResult result = run_compare(problem, run, any_file ? &files : nullptr);
   const std::string content =
       o.format == "json" ? result.report.dump(2) + "\n" : format_text(result.report);
   emit(o.report, content, "--report " + o.report);

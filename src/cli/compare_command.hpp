@@ -5,6 +5,7 @@
 
 #include "conveq/problem.hpp"
 #include "conveq/session.hpp"
+#include "conveq/tensor_files.hpp"
 
 namespace conveq::cli {
 
@@ -19,6 +20,9 @@ struct CompareCommandOptions {
   bool check_batch_invariance = false;
   std::string report;  // empty: stdout
   std::string format = "json";
+  TensorFileOptions files;        // --input, --weight, --bias, --expect
+  std::string save_outputs;       // --save-outputs DIR
+  const CLI::App* app = nullptr;  // which options were typed (they must agree with the files)
 };
 
 // Registers the problem options on any (sub)command: `compare` and the lines of a suite.

@@ -3,8 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "check_command.hpp"
 #include "compare_command.hpp"
 #include "conveq/error.hpp"
+#include "run_command.hpp"
+#include "show_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"conveq: do two formulations of a convolution compute the same thing?"};
@@ -15,6 +18,19 @@ int main(int argc, char** argv) {
   CLI::App* compare = app.add_subcommand(
       "compare", "Run one problem through every path and report how far apart they are");
   conveq::cli::setup_compare_command(*compare, compare_options);
+
+  conveq::cli::RunCommandOptions run_options;
+  CLI::App* run = app.add_subcommand("run", "Run every problem of a suite file");
+  conveq::cli::setup_run_command(*run, run_options);
+
+  conveq::cli::CheckCommandOptions check_options;
+  CLI::App* check = app.add_subcommand(
+      "check", "Compare a report with a baseline report; exit 1 on a regression");
+  conveq::cli::setup_check_command(*check, check_options);
+
+  conveq::cli::ShowCommandOptions show_options;
+  CLI::App* show = app.add_subcommand("show", "Print a report (single or suite) as tables");
+  conveq::cli::setup_show_command(*show, show_options);
 
   try {
     app.parse(argc, argv);
@@ -27,6 +43,9 @@ int main(int argc, char** argv) {
 
   try {
     if (compare->parsed()) return conveq::cli::run_compare_command(compare_options);
+    if (run->parsed()) return conveq::cli::run_run_command(run_options);
+    if (check->parsed()) return conveq::cli::run_check_command(check_options);
+    if (show->parsed()) return conveq::cli::run_show_command(show_options);
   } catch (const conveq::InputError& e) {
     std::cerr << "conveq: " << e.what() << "\n";
     return conveq::kExitBadInput;

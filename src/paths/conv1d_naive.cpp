@@ -2,20 +2,14 @@
 // Threads split the (sample, output channel) rows; each row is summed in one fixed order
 // (bias, then channel by channel, tap by tap), so the result does not depend on threads.
 #include <algorithm>
+#include <vector>
 
 #include "conveq/parallel.hpp"
 #include "conveq/paths.hpp"
+#include "row_taps.hpp"
 
 namespace conveq {
 namespace {
-
-// Output positions l with 0 <= l*stride + offset < length: [first, last).
-void valid_range(int64_t offset, int64_t stride, int64_t length, int64_t out_length, int64_t& first,
-                 int64_t& last) {
-  first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  last = length - offset <= 0 ? 0 : std::min(out_length, (length - offset - 1) / stride + 1);
-  first = std::min(first, last);
-}
 
 template <typename T>
 class Conv1dNaive final : public Path<T> {
@@ -31,32 +25,35 @@ class Conv1dNaive final : public Path<T> {
     input_ = data.input.data();
     weight_ = data.weight.data();
     bias_ = data.bias_or_null();
-    threads_ = threads;
+    threads_ = threads_for_work(p.flops() / 2, threads);
+    // The outputs each kernel tap reaches, the same for every row.
+    first_.resize(static_cast<size_t>(g_.kw));
+    last_.resize(static_cast<size_t>(g_.kw));
+    for (int64_t k = 0; k < g_.kw; ++k) {
+      naive::inside(k * g_.dw - g_.pw, g_.sw, g_.w, g_.ow, first_[k], last_[k]);
+    }
   }
 
   void run(T* output) override {
-    const ConvGeometry g = g_;
+    const ConvGeometry& g = g_;
     parallel_for(g.batch * g.out_channels, threads_, [&](int64_t begin, int64_t end) {
+      std::vector<naive::RowTap<T>> taps;
+      taps.reserve(static_cast<size_t>(g.cin_g() * g.kw));
       for (int64_t row = begin; row < end; ++row) {
         const int64_t n = row / g.out_channels, o = row % g.out_channels;
         const int64_t group = o / g.cout_g();
         T* out = output + row * g.ow;
         std::fill_n(out, g.ow, bias_ ? bias_[o] : T(0));
+        taps.clear();
         for (int64_t c = 0; c < g.cin_g(); ++c) {
           const T* x = input_ + (n * g.in_channels + group * g.cin_g() + c) * g.w;
           const T* w = weight_ + (o * g.cin_g() + c) * g.kw;
           for (int64_t k = 0; k < g.kw; ++k) {
-            const int64_t offset = k * g.dw - g.pw;
-            int64_t first, last;
-            valid_range(offset, g.sw, g.w, g.ow, first, last);
-            const T wk = w[k];
-            if (g.sw == 1) {  // the common case, written so that it vectorises
-              for (int64_t l = first; l < last; ++l) out[l] += wk * x[l + offset];
-            } else {
-              for (int64_t l = first; l < last; ++l) out[l] += wk * x[l * g.sw + offset];
-            }
+            if (first_[k] < last_[k])
+              taps.push_back({x, k * g.dw - g.pw, w[k], first_[k], last_[k]});
           }
         }
+        naive::add_row_taps(out, taps, g.sw);
       }
     });
   }
@@ -67,6 +64,7 @@ class Conv1dNaive final : public Path<T> {
   const T* weight_ = nullptr;
   const T* bias_ = nullptr;
   int threads_ = 1;
+  std::vector<int64_t> first_, last_;
 };
 
 }  // namespace

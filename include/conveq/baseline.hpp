@@ -1,0 +1,78 @@
+#pragma once
+// `conveq check`: a report against a baseline report, problem by problem (matched by name),
+// comparison by comparison (matched by (a, b)) and path by path (matched by name).
+//
+// A regression is
+//   - a comparison that did not fail in the baseline and fails now;
+//   - a comparison's error that grew by more than max_error_growth: the error is the report's
+//     max_scaled_error (max |a - b| / (sum|w||x| + |b|)) in units of the dtype's unit
+//     roundoff u, and growth counts only above a floor of 2 * sqrt(n) u, n the terms of one
+//     output's sum. sqrt(n) u is the scale of the rounding error of an n-term sum in any
+//     order (Higham and Mary's probabilistic bound, SIAM J. Sci. Comput. 2019), and both sides
+//     of a comparison round; below the floor a change of summation order alone explains the
+//     error, so twins that agreed bit for bit (error 0) and now differ by a few roundings do
+//     not count as an infinite growth;
+//   - a path's median time that grew by more than max_slowdown, and by at least min_time_ms
+//     (below that, timer and scheduler noise dominate);
+//   - a comparison or path of the baseline that the current report no longer has, a NaN or
+//     infinity where the baseline was finite, and a problem that stopped with an error.
+// The same tests with the roles swapped are improvements. Anything else that changed
+// (passed <-> mistrusted, a new path) is a note.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace conveq {
+
+struct CheckThresholds {
+  double max_slowdown = 1.5;
+  double max_error_growth = 4;
+  double min_time_ms = 0.05;
+  // The current report may hold only some of the baseline's problems (one --shard).
+  bool subset = false;
+};
+
+// Throws InputError naming the option when a threshold is not a finite number >= 1
+// (min_time_ms: >= 0).
+void validate(const CheckThresholds& thresholds);
+
+// The error-growth floor, in units of u, for sums of `terms` terms: 2 * sqrt(terms).
+double error_growth_floor(int64_t terms);
+
+enum class Change { regression, improvement, note };
+std::string to_string(Change change);
+
+struct CheckRow {
+  std::string problem;
+  std::string subject;  // a path ("conv1d/naive") or a comparison ("conv1d/naive vs reference")
+  std::string metric;   // "median_ms", "max_scaled_error_u", "status", "presence"
+  nlohmann::json baseline, current;  // the two values (null when absent or non-finite)
+  Change change = Change::note;
+  std::string reason;  // the rule, in words
+};
+
+struct CheckResult {
+  std::vector<CheckRow> rows;
+  std::vector<std::string> notes;  // about the reports as a whole (different host, version)
+  int problems = 0, comparisons = 0, paths = 0;  // how many were matched and checked
+  int count(Change change) const;
+};
+
+// Both reports may be single compare reports or suite reports (a single report is a suite
+// of one). Throws InputError, naming the files, when they cannot be compared: different
+// schema versions, problems missing on either side (all listed), or a name that stands for
+// different problems.
+CheckResult check_against_baseline(const nlohmann::json& current, const nlohmann::json& baseline,
+                                   const CheckThresholds& thresholds,
+                                   const std::string& current_name,
+                                   const std::string& baseline_name);
+
+// The table `conveq check` prints: every regression, improvement and note, then a summary.
+std::string format_check(const CheckResult& result, const CheckThresholds& thresholds);
+
+// The result as JSON (`conveq check --report`): thresholds, counts and rows.
+nlohmann::json check_json(const CheckResult& result, const CheckThresholds& thresholds,
+                          const std::string& current_name, const std::string& baseline_name);
+
+}  // namespace conveq

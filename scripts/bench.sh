@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Performance run for docs/performance.md: builds conveq with its benchmark, runs it, the
+# peers that are available (PyTorch through ../shared/tools/torch_bench.py when Debian's
+# python3-torch is installed, the shared fma_peak), and the default `conveq compare`, then
+# prints the ratios. Everything lands in out/bench-<UTC time>/ (or $CONVEQ_BENCH_OUT).
+#
+#   scripts/bench.sh [--quick] [--threads T] [--reps R]
+#
+# Noisy machines: every ratio comes from one run of conveq_bench, where the things compared
+# alternate round robin; PyTorch runs in its own process, so its ratios are across processes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+quick=0
+threads=$(nproc)
+reps=21
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1; reps=1 ;;
+    --threads) threads="$2"; shift ;;
+    --reps) reps="$2"; shift ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--threads T] [--reps R]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+out=${CONVEQ_BENCH_OUT:-out/bench-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+build=build-bench
+echo "conveq bench: building into $build, results in $out" >&2
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCONVEQ_BUILD_BENCH=ON -DCONVEQ_BUILD_TESTS=OFF \
+  >"$out/cmake.log" 2>&1 || { cat "$out/cmake.log" >&2; exit 1; }
+cmake --build "$build" -j"$(nproc)" >>"$out/cmake.log" 2>&1 || { tail -50 "$out/cmake.log" >&2; exit 1; }
+
+# The machine and the versions, for the table's header.
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) threads)"
+  echo "kernel: $(uname -r)"
+  echo "compiler: $(g++ --version | head -1)"
+  echo "openblas: $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo unknown)"
+  echo "OPENBLAS_CORETYPE: ${OPENBLAS_CORETYPE:-unset}"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+} | tee "$out/machine.txt"
+
+bench_args=(--threads "$threads" --reps "$reps")
+[ "$quick" = 1 ] && bench_args=(--quick --threads "$threads")
+
+echo "== conveq_bench ${bench_args[*]}"
+"$build/bench/conveq_bench" "${bench_args[@]}" --json "$out/bench.json" | tee "$out/bench.txt"
+
+# The GEMM section again with OpenBLAS's own kernel choice, when the environment forces one.
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+  echo "== conveq_bench --sections gemm, OPENBLAS_CORETYPE unset (OpenBLAS's own choice)"
+  env -u OPENBLAS_CORETYPE "$build/bench/conveq_bench" "${bench_args[@]}" --sections gemm \
+    --json "$out/bench-auto.json" | tee "$out/bench-auto.txt"
+fi
+
+# The default run, end to end: wall time and peak memory.
+echo "== conveq compare --in 64 --out 128 (wall time, peak RSS)"
+for run in 1 2 3; do
+  /usr/bin/time -f "%e s wall, %M KiB peak RSS" "$build/conveq" compare --in 64 --out 128 \
+    --report "$out/compare.json" 2>&1 | tail -1
+done | tee "$out/compare-time.txt"
+
+# Peers from ../shared/tools, which exists beside the repository on dev and CI machines only.
+tools="$root/../shared/tools"
+if [ -f "$tools/fma_peak.cpp" ]; then
+  g++ -O2 -march=native -pthread "$tools/fma_peak.cpp" -o "$build/fma_peak"
+  echo "== fma_peak (shared tools)"
+  { "$build/fma_peak" 1; "$build/fma_peak" "$threads"; } | tee "$out/fma_peak.txt"
+else
+  echo "== fma_peak: $tools not found; conveq_bench's own peak section stands in" | tee "$out/fma_peak.txt"
+fi
+: >"$out/torch.jsonl"
+if [ -f "$tools/torch_bench.py" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "== PyTorch (torch_bench.py, $threads threads)"
+  if [ "$quick" = 1 ]; then shapes=("1 8 16 64"); else
+    shapes=("1 64 128 4096" "8 256 256 4096" "1 512 512 16384"); fi
+  # Twice per shape: OpenMP's default (active) waiting, and passive waiting, which a loaded
+  # machine needs (active waiting collapses when a core is shared); the faster one counts.
+  for shape in "${shapes[@]}"; do
+    for policy in default PASSIVE; do
+      if [ "$policy" = default ]; then env=(); else env=(OMP_WAIT_POLICY=PASSIVE); fi
+      # shellcheck disable=SC2086
+      env "${env[@]}" /usr/bin/python3 "$tools/torch_bench.py" $shape "$threads" | python3 -c \
+        'import json, sys; r = json.load(sys.stdin); r["omp_wait_policy"] = sys.argv[1]; print(json.dumps(r))' \
+        "$policy" | tee -a "$out/torch.jsonl" | python3 -c \
+        'import json, sys; r = json.load(sys.stdin); c = r["results"]["conv1d"]; print(f"  {r[\"shape\"]} OMP_WAIT_POLICY={r[\"omp_wait_policy\"]}: F.conv1d {c[\"median_ms\"]:.3f} ms, {c[\"gflops\"]:.1f} GFLOP/s")'
+    done
+  done
+else
+  echo "== PyTorch: python3-torch or $tools/torch_bench.py not available; skipped"
+fi
+
+# The ratios.
+python3 - "$out" <<'EOF'
+import json, os, sys
+out = sys.argv[1]
+bench = json.load(open(os.path.join(out, "bench.json")))
+auto_path = os.path.join(out, "bench-auto.json")
+runs = [("as configured", bench)]
+if os.path.exists(auto_path):
+    runs.append(("OpenBLAS's own kernels", json.load(open(auto_path))))
+torch = {}
+for line in open(os.path.join(out, "torch.jsonl")):
+    if line.strip():
+        t = json.loads(line)
+        key = "(" + ",".join(str(v) for v in t["shape"]) + ")"
+        if key not in torch or t["results"]["conv1d"]["gflops"] > torch[key]["conv1d"]["gflops"]:
+            torch[key] = t["results"]
+# The FMA peak: the best of conveq_bench's own and the shared fma_peak's (noise only lowers it).
+threads_used = bench["host"]["threads_used"]
+peaks = [(bench.get("peak") or {}).get(str(threads_used)) or 0]
+for line in open(os.path.join(out, "fma_peak.txt")):
+    if line.startswith("{"):
+        f = json.loads(line)
+        if f["threads"] == threads_used:
+            peaks.append(max(f["avx512_gflops"], f["avx2_gflops"]))
+peak = max(peaks) or None
+print("\n== Ratios (medians; GEMM ratios from one interleaved run)")
+print("load average at the end:", " ".join(open("/proc/loadavg").read().split()[:3]))
+if peak:
+    print(f"fp32 FMA peak ({threads_used} threads, best measured): {peak:.1f} GFLOP/s")
+for label, run in runs:
+    if "gemm" not in run:
+        continue
+    print(f"\nGEMM paths, {label} ({run['tool']['blas']['config']}):")
+    print(f"  {'shape':<20} {'path':<18} {'GFLOP/s':>8} {'x direct':>9} {'x torch conv1d':>15} {'% peak':>7}")
+    for row in run["gemm"]:
+        t = torch.get(row["shape"], {}).get("conv1d")
+        for p in row["paths"]:
+            vs_torch = f"{p['gflops'] / t['gflops']:.3f}" if t else "-"
+            pct = f"{100 * p['gflops'] / peak:.0f}%" if peak else "-"
+            print(f"  {row['shape']:<20} {p['name']:<18} {p['gflops']:8.1f} {p['ratio_to_direct']:9.3f} "
+                  f"{vs_torch:>15} {pct:>7}")
+        if t:
+            print(f"  {row['shape']:<20} {'torch F.conv1d':<18} {t['gflops']:8.1f}   (faster OpenMP wait policy)")
+if "direct" in bench:
+    print("\nDirect loops (GFLOP/s):")
+    for row in bench["direct"]:
+        for e in row["entries"]:
+            print(f"  {row['shape']:<26} {e['name']:<32} {e['gflops']:8.1f}")
+        print(f"  {row['shape']:<26} bit-identical across threads: {row['bit_identical_across_threads']}")
+print("\nDefault run:", " | ".join(l.strip() for l in open(os.path.join(out, "compare-time.txt"))))
+EOF
+echo "results: $out"

@@ -1,0 +1,19 @@
+#pragma once
+// `conveq check CURRENT --baseline BASELINE`: the CI gate. Exit 1 on any regression.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "conveq/baseline.hpp"
+
+namespace conveq::cli {
+
+struct CheckCommandOptions {
+  std::string current, baseline;
+  std::string report;  // the check result as JSON; empty: not written
+  CheckThresholds thresholds;
+};
+
+void setup_check_command(CLI::App& app, CheckCommandOptions& options);
+int run_check_command(const CheckCommandOptions& options);
+
+}  // namespace conveq::cli

@@ -1,0 +1,33 @@
+#pragma once
+// `conveq run SUITE`: every problem of a suite file, one line each, one suite report.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "compare_command.hpp"
+#include "conveq/suite_run.hpp"
+
+namespace conveq::cli {
+
+struct RunCommandOptions {
+  std::string suite;
+  std::string report;           // the suite report (JSON) goes here; empty: not written
+  std::string format = "text";  // text: problem lines on stdout; json: the report on stdout
+  std::string shard = "1/1";
+  std::string filter;
+  bool list = false;  // print the selected problems and stop
+  // Run options given to `run` itself: every line's defaults; a line's own option wins.
+  CompareCommandOptions line_defaults;
+  // The parsed subcommand, to write the command line that reproduces the run.
+  const CLI::App* app = nullptr;
+};
+
+void setup_run_command(CLI::App& app, RunCommandOptions& options);
+
+// One suite line parsed with exactly the options of `conveq compare`, on top of `defaults`.
+// Throws InputError "FILE:LINE: message".
+SuiteProblem parse_suite_line(const SuiteLine& line, const std::string& file,
+                              const CompareCommandOptions& defaults);
+
+int run_run_command(const RunCommandOptions& options);
+
+}  // namespace conveq::cli

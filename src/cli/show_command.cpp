@@ -1,0 +1,29 @@
+#include "show_command.hpp"
+
+#include <iostream>
+
+#include "conveq/error.hpp"
+#include "conveq/json_file.hpp"
+#include "conveq/report.hpp"
+#include "conveq/suite_run.hpp"
+
+namespace conveq::cli {
+
+void setup_show_command(CLI::App& app, ShowCommandOptions& o) {
+  app.add_option("report", o.report, "A report written by compare or run (JSON)")->required();
+  app.add_flag("--details", o.details, "For a suite report, also print every problem's tables");
+}
+
+int run_show_command(const ShowCommandOptions& o) {
+  const nlohmann::json report = read_report_file(o.report);
+  std::string text;
+  try {
+    text = is_suite_report(report) ? format_suite_text(report, o.details) : format_text(report);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(o.report + ": not a complete conveq report (" + e.what() + ")");
+  }
+  std::cout << text << std::flush;
+  return kExitPassed;
+}
+
+}  // namespace conveq::cli
