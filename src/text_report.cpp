@@ -108,13 +108,16 @@ std::string format_text(const nlohmann::json& report) {
     }
     out << "\n";
   }
-  if (!report["determinism"].is_null()) {
-    format_check(out, report["determinism"], "determinism",
+  // Optional sections: absent (older reports) and null (not requested) read the same.
+  const auto determinism = report.value("determinism", nlohmann::json());
+  const auto batch_invariance = report.value("batch_invariance", nlohmann::json());
+  if (!determinism.is_null()) {
+    format_check(out, determinism, "determinism",
                  {{"rerun_differing_elements", "run again"},
                   {"other_threads_differing_elements",
-                   "with " + report["determinism"]["other_threads"].dump() + " threads"}});
+                   "with " + determinism["other_threads"].dump() + " threads"}});
   }
-  format_check(out, report["batch_invariance"], "batch invariance (each sample alone)",
+  format_check(out, batch_invariance, "batch invariance (each sample alone)",
                {{"differing_elements", "alone vs batched"}});
   const auto& verdict = report["verdict"];
   out << "\nverdict: " << verdict["status"].get<std::string>() << " - "
