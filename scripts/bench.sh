@@ -88,7 +88,7 @@ if [ -f "$tools/torch_bench.py" ] && /usr/bin/python3 -c 'import torch' 2>/dev/n
       env "${env[@]}" /usr/bin/python3 "$tools/torch_bench.py" $shape "$threads" | python3 -c \
         'import json, sys; r = json.load(sys.stdin); r["omp_wait_policy"] = sys.argv[1]; print(json.dumps(r))' \
         "$policy" | tee -a "$out/torch.jsonl" | python3 -c \
-        'import json, sys; r = json.load(sys.stdin); c = r["results"]["conv1d"]; print(f"  {r[\"shape\"]} OMP_WAIT_POLICY={r[\"omp_wait_policy\"]}: F.conv1d {c[\"median_ms\"]:.3f} ms, {c[\"gflops\"]:.1f} GFLOP/s")'
+        'import json, sys; r = json.load(sys.stdin); c = r["results"]["conv1d"]; p = r["omp_wait_policy"]; print("  %s OMP_WAIT_POLICY=%s: F.conv1d %.3f ms, %.1f GFLOP/s" % (r["shape"], p, c["median_ms"], c["gflops"]))'
     done
   done
 else
@@ -111,19 +111,21 @@ for line in open(os.path.join(out, "torch.jsonl")):
         key = "(" + ",".join(str(v) for v in t["shape"]) + ")"
         if key not in torch or t["results"]["conv1d"]["gflops"] > torch[key]["conv1d"]["gflops"]:
             torch[key] = t["results"]
-# The FMA peak: the best of conveq_bench's own and the shared fma_peak's (noise only lowers it).
+# The FMA peak: the best measured with all threads, or threads x the one-thread peak (cores do
+# not share FMA units; a busy machine only lowers the all-threads measurement).
 threads_used = bench["host"]["threads_used"]
-peaks = [(bench.get("peak") or {}).get(str(threads_used)) or 0]
+bench_peak = bench.get("peak") or {}
+peaks = [bench_peak.get(str(threads_used)) or 0, threads_used * (bench_peak.get("1") or 0)]
 for line in open(os.path.join(out, "fma_peak.txt")):
     if line.startswith("{"):
         f = json.loads(line)
-        if f["threads"] == threads_used:
-            peaks.append(max(f["avx512_gflops"], f["avx2_gflops"]))
+        best = max(f["avx512_gflops"], f["avx2_gflops"])
+        peaks.append(best * (threads_used if f["threads"] == 1 else 1) if f["threads"] in (1, threads_used) else 0)
 peak = max(peaks) or None
 print("\n== Ratios (medians; GEMM ratios from one interleaved run)")
 print("load average at the end:", " ".join(open("/proc/loadavg").read().split()[:3]))
 if peak:
-    print(f"fp32 FMA peak ({threads_used} threads, best measured): {peak:.1f} GFLOP/s")
+    print(f"fp32 FMA peak ({threads_used} threads: best measured, or {threads_used} x one thread's): {peak:.1f} GFLOP/s")
 for label, run in runs:
     if "gemm" not in run:
         continue
@@ -138,6 +140,13 @@ for label, run in runs:
                   f"{vs_torch:>15} {pct:>7}")
         if t:
             print(f"  {row['shape']:<20} {'torch F.conv1d':<18} {t['gflops']:8.1f}   (faster OpenMP wait policy)")
+if bench.get("kernels"):
+    k = bench["kernels"]
+    print(f"\nOpenBLAS kernels, {k['automatic']} (its own choice) against {k['configured']} (as configured):")
+    for row in k["shapes"]:
+        e = row["entries"]
+        print(f"  {row['shape']:<20} direct sgemm x{e[2]['ratio_to_configured']:.2f}, conv1d/im2col x{e[3]['ratio_to_configured']:.2f}"
+              f"  ({e[2]['gflops']:.1f} GFLOP/s, {100 * e[2]['gflops'] / peak:.0f}% peak)" if peak else "")
 if "direct" in bench:
     print("\nDirect loops (GFLOP/s):")
     for row in bench["direct"]:
