@@ -60,7 +60,7 @@ int64_t exact_fill_channel_stride(const Problem& p) {
 }
 
 template <typename T>
-ConvData<T> fill_data(const Problem& p) {
+ConvData<T> allocate_data(const Problem& p) {
   ConvData<T> data;
   data.input = xt::xtensor<T, 4>::from_shape(
       {static_cast<size_t>(p.batch), static_cast<size_t>(p.in_channels),
@@ -69,6 +69,12 @@ ConvData<T> fill_data(const Problem& p) {
       {static_cast<size_t>(p.out_channels), static_cast<size_t>(p.in_channels_per_group()),
        static_cast<size_t>(p.kernel_h), static_cast<size_t>(p.kernel_w)});
   data.bias = xt::xtensor<T, 1>::from_shape({static_cast<size_t>(p.has_bias ? p.out_channels : 0)});
+  return data;
+}
+
+template <typename T>
+ConvData<T> fill_data(const Problem& p) {
+  ConvData<T> data = allocate_data<T>(p);
 
   const double bound = 1.0 / std::sqrt(static_cast<double>(p.reduction_length()));
   auto init_uniform = [&](uint64_t stream, uint64_t i) {
@@ -117,6 +123,8 @@ ConvData<T> fill_data(const Problem& p) {
   return data;
 }
 
+template ConvData<float> allocate_data<float>(const Problem&);
+template ConvData<double> allocate_data<double>(const Problem&);
 template ConvData<float> fill_data<float>(const Problem&);
 template ConvData<double> fill_data<double>(const Problem&);
 

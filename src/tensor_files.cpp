@@ -1,4 +1,5 @@
 #include "conveq/tensor_files.hpp"
+#include "conveq/shell_word.hpp"
 
 #include <unistd.h>
 
@@ -56,17 +57,6 @@ double stored_unit_roundoff(npy::StoredType type) {
 // below anything the bound can see, and conveq's own paths ignore them too.
 double underflow_error(double unit_roundoff) {
   return unit_roundoff == std::ldexp(1.0, -11) ? std::ldexp(1.0, -25) : 0.0;
-}
-
-// A shell word: quoted unless it is plainly safe, so the repro survives spaces in paths.
-std::string shell_word(const std::string& word) {
-  const bool plain = !word.empty() && word.find_first_not_of(
-                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                          "0123456789_-./,:=+@%") == std::string::npos;
-  if (plain) return word;
-  std::string quoted = "'";
-  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
 }
 
 TensorFile read_tensor_file(const std::string& option, const std::string& path) {
@@ -382,14 +372,7 @@ std::pair<Problem, TensorFiles> load_tensor_files(const TensorFileOptions& optio
 
 template <typename T>
 ConvData<T> to_conv_data(const Problem& p, const TensorFiles& files) {
-  ConvData<T> data;
-  data.input = xt::xtensor<T, 4>::from_shape(
-      {static_cast<size_t>(p.batch), static_cast<size_t>(p.in_channels),
-       static_cast<size_t>(p.height), static_cast<size_t>(p.width)});
-  data.weight = xt::xtensor<T, 4>::from_shape(
-      {static_cast<size_t>(p.out_channels), static_cast<size_t>(p.in_channels_per_group()),
-       static_cast<size_t>(p.kernel_h), static_cast<size_t>(p.kernel_w)});
-  data.bias = xt::xtensor<T, 1>::from_shape({static_cast<size_t>(p.has_bias ? p.out_channels : 0)});
+  ConvData<T> data = allocate_data<T>(p);
   // C order on both sides, and (N, C, L) is (N, C, 1, L) element for element.
   copy_values(files.input->array.values, data.input);
   copy_values(files.weight->array.values, data.weight);

@@ -202,7 +202,8 @@ TEST_CASE("a problem that fails with every comparison passing is a regression", 
   CHECK(rows(check(current, real_report()), Change::regression).size() == 1);
 }
 
-TEST_CASE("a path or comparison that disappeared is a regression, and a new one is a note", "[check]") {
+TEST_CASE("a path or comparison that disappeared is a regression, and a new one is a note",
+          "[check]") {
   json current = real_report();
   auto& paths = current["problems"][0]["report"]["paths"];
   const std::string removed = paths[0]["name"];

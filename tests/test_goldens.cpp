@@ -72,9 +72,9 @@ TEST_CASE("every path agrees with PyTorch's goldens", "[goldens]") {
     conveq::ConvData<float> data;
     data.input = load<4>(dir / "input.npy", {size_t(p.batch), size_t(p.in_channels),
                                              size_t(p.height), size_t(p.width)});
-    data.weight = load<4>(dir / "weight.npy",
-                          {size_t(p.out_channels), size_t(p.in_channels_per_group()),
-                           size_t(p.kernel_h), size_t(p.kernel_w)});
+    data.weight =
+        load<4>(dir / "weight.npy", {size_t(p.out_channels), size_t(p.in_channels_per_group()),
+                                     size_t(p.kernel_h), size_t(p.kernel_w)});
     data.bias = p.has_bias ? load<1>(dir / "bias.npy", {size_t(p.out_channels)})
                            : xt::xtensor<float, 1>::from_shape({0});
     const auto golden = conveq::npy::read_file((dir / "output.npy").string());
@@ -99,8 +99,8 @@ TEST_CASE("every path agrees with PyTorch's goldens", "[goldens]") {
     conveq::Tolerance both_float64 = conveq::user_tolerance(0, 0);
     both_float64.kind = "rounding_bound";
     both_float64.scale_factor = 2 * conveq::gamma(p.reduction_length() + 1, 0x1p-53);
-    const auto r = compare("reference", {reference.value.data(), reference.value.size()},
-                           both_float64);
+    const auto r =
+        compare("reference", {reference.value.data(), reference.value.size()}, both_float64);
     CHECK(r.mismatches == 0);
 
     int paths_run = 0;

@@ -23,6 +23,10 @@ struct ConvData {
   const T* bias_or_null() const { return bias.size() == 0 ? nullptr : bias.data(); }
 };
 
+// Tensors of the problem's shapes, uninitialised: what fill_data and the .npy loader fill.
+template <typename T>
+ConvData<T> allocate_data(const Problem& problem);
+
 // Seeded pseudo-random data for the problem, in its working dtype.
 template <typename T>
 ConvData<T> fill_data(const Problem& problem);

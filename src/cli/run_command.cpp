@@ -4,21 +4,11 @@
 #include <iostream>
 
 #include "conveq/error.hpp"
+#include "conveq/shell_word.hpp"
 #include "conveq/suite.hpp"
 
 namespace conveq::cli {
 namespace {
-
-// A shell word: quoted unless it is plainly safe.
-std::string shell_word(const std::string& word) {
-  const bool plain = !word.empty() && word.find_first_not_of(
-                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                          "0123456789_-./,:=+@%") == std::string::npos;
-  if (plain) return word;
-  std::string quoted = "'";
-  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
 // The `conveq run` command line that reproduces this run: every option that was given, from
 // the parser itself, so options added to compare later are not forgotten here.
