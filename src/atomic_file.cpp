@@ -14,39 +14,74 @@
 
 namespace conveq {
 
-void write_file_atomically(const std::string& path, std::string_view content,
-                           const std::string& what) {
-  const std::filesystem::path target(path);
+namespace {
+
+// Where the content really goes: symbolic links are followed, so that renaming the temporary
+// file replaces the file the link names, not the link.
+std::filesystem::path resolve(const std::string& path) {
+  std::error_code error;
+  const auto resolved = std::filesystem::weakly_canonical(path, error);
+  return error ? std::filesystem::path(path) : resolved;
+}
+
+// Devices, pipes and the like (/dev/stdout, /dev/null) are written in place: renaming over
+// them would replace them, and atomicity means nothing for a stream.
+bool is_special(const std::filesystem::path& target) {
+  std::error_code error;
+  const auto status = std::filesystem::status(target, error);
+  return !error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
+         !std::filesystem::is_directory(status);
+}
+
+bool write_all(int fd, std::string_view content) {
+  const char* data = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    const ssize_t written = ::write(fd, data, left);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    data += written;
+    left -= static_cast<size_t>(written);
+  }
+  return true;
+}
+
+std::string temporary_pattern(const std::filesystem::path& target) {
   const auto directory = target.has_parent_path() ? target.parent_path() : ".";
   // Appended piecewise: g++ 12 warns falsely (-Wrestrict) on a chained concatenation here.
   std::string pattern = directory.string();
   pattern += "/.";
   pattern += target.filename().string();
   pattern += ".tmp.XXXXXX";
+  return pattern;
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, std::string_view content,
+                           const std::string& what) {
+  const std::filesystem::path target = resolve(path);
+  if (is_special(target)) {
+    const int fd = ::open(target.c_str(), O_WRONLY);
+    const bool ok = fd >= 0 && write_all(fd, content);
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    if (!ok) throw InputError(what + ": cannot write " + path + ": " + std::strerror(error));
+    return;
+  }
+  const std::string pattern = temporary_pattern(target);
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   const int fd = mkstemp(name.data());
   if (fd < 0) {
-    throw InputError(what + ": cannot create a file in " + directory.string() + ": " +
-                     std::strerror(errno));
+    throw InputError(what + ": cannot create a file beside " + path + ": " + std::strerror(errno));
   }
   ::fchmod(fd, 0644);  // mkstemp's 0600 would surprise whoever reads the report
-  const char* data = content.data();
-  size_t left = content.size();
-  bool ok = true;
-  while (left > 0 && ok) {
-    const ssize_t written = ::write(fd, data, left);
-    if (written < 0 && errno == EINTR) continue;
-    ok = written > 0;
-    if (ok) {
-      data += written;
-      left -= static_cast<size_t>(written);
-    }
-  }
+  bool ok = write_all(fd, content);
   const int saved_errno = errno;
   ok = ok && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
-  if (!ok || std::rename(name.data(), path.c_str()) != 0) {
+  if (!ok || std::rename(name.data(), target.c_str()) != 0) {
     const int error = ok ? errno : saved_errno;
     std::remove(name.data());
     throw InputError(what + ": cannot write " + path + ": " + std::strerror(error));
@@ -54,18 +89,33 @@ void write_file_atomically(const std::string& path, std::string_view content,
 }
 
 void check_writable(const std::string& path, const std::string& what) {
-  const std::filesystem::path target(path);
+  const std::filesystem::path target = resolve(path);
   const auto directory = target.has_parent_path() ? target.parent_path() : ".";
   std::error_code error;
-  if (!std::filesystem::is_directory(directory, error)) {
-    throw InputError(what + ": directory " + directory.string() + " does not exist");
-  }
-  if (::access(directory.c_str(), W_OK) != 0) {
-    throw InputError(what + ": directory " + directory.string() + " is not writable");
-  }
   if (std::filesystem::is_directory(target, error)) {
     throw InputError(what + ": " + path + " is a directory, not a file");
   }
+  if (is_special(target)) {
+    if (::access(target.c_str(), W_OK) != 0) {
+      throw InputError(what + ": " + path + " is not writable");
+    }
+    return;
+  }
+  if (!std::filesystem::is_directory(directory, error)) {
+    throw InputError(what + ": directory " + directory.string() + " does not exist");
+  }
+  // Create (and remove) the temporary file the real write will use: the only test that
+  // cannot be fooled by permissions, read-only mounts or pseudo file systems like /proc.
+  const std::string pattern = temporary_pattern(target);
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  const int fd = mkstemp(name.data());
+  if (fd < 0) {
+    throw InputError(what + ": cannot create a file in " + directory.string() + ": " +
+                     std::strerror(errno));
+  }
+  ::close(fd);
+  std::remove(name.data());
 }
 
 }  // namespace conveq

@@ -20,6 +20,14 @@ double scale_inflation(const Problem& p) {
 }
 
 // Rounding the reference from its accumulator to double (float64 problems only).
+// Products that underflow lose up to one subnormal step each (Higham 2nd ed., 2.1), so
+// n terms may be off by n steps in absolute terms however small the scale is.
+double underflow_allowance(const Problem& p) {
+  const double smallest_subnormal =
+      p.dtype == DType::float32 ? std::ldexp(1.0, -149) : std::ldexp(1.0, -1074);
+  return static_cast<double>(terms(p)) * smallest_subnormal;
+}
+
 double reference_storage_rounding(const Problem& p) {
   return p.dtype == DType::float64 ? std::ldexp(1.0, -53) : 0.0;
 }
@@ -40,6 +48,7 @@ nlohmann::json Tolerance::to_json() const {
     j["gamma"] = gamma(terms, unit_roundoff);
     j["scale_factor"] = scale_factor;
     j["value_factor"] = value_factor;
+    j["atol"] = atol;
   } else if (kind == "atol_rtol") {
     j["atol"] = atol;
     j["rtol"] = value_factor;
@@ -55,9 +64,10 @@ Tolerance path_vs_reference_tolerance(const Problem& p) {
   const double u_ref = reference_unit_roundoff(p.dtype);
   t.scale_factor = (gamma(t.terms, t.unit_roundoff) + gamma(t.terms, u_ref)) * scale_inflation(p);
   t.value_factor = reference_storage_rounding(p);
+  t.atol = underflow_allowance(p);
   std::ostringstream f;
   f << "|a - ref| <= (gamma_" << t.terms << "(u) + gamma_" << t.terms << "(u_ref)) * sum|w||x|+|b|"
-    << (t.value_factor > 0 ? " + 2^-53 |ref|" : "");
+    << (t.value_factor > 0 ? " + 2^-53 |ref|" : "") << " + n * (smallest subnormal)";
   t.formula = f.str();
   return t;
 }
@@ -68,7 +78,9 @@ Tolerance path_vs_path_tolerance(const Problem& p) {
   t.terms = terms(p);
   t.unit_roundoff = unit_roundoff(p.dtype);
   t.scale_factor = 2.0 * gamma(t.terms, t.unit_roundoff) * scale_inflation(p);
-  t.formula = "|a - b| <= 2 * gamma_" + std::to_string(t.terms) + "(u) * sum|w||x|+|b|";
+  t.atol = 2.0 * underflow_allowance(p);
+  t.formula = "|a - b| <= 2 * gamma_" + std::to_string(t.terms) +
+              "(u) * sum|w||x|+|b| + 2n * (smallest subnormal)";
   return t;
 }
 

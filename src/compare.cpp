@@ -183,7 +183,9 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
     const double floor = scale * kRelativeFloor;
     const double denominator = std::max(std::isfinite(b) ? std::abs(b) : 0.0, floor);
     const double rel = diff == 0 ? 0 : (denominator > 0 ? diff / denominator : kInf);
-    const double utilisation = diff == 0 ? 0 : (tolerance > 0 ? diff / tolerance : kInf);
+    // An infinite difference (a NaN or infinity mismatch) is infinitely over any tolerance.
+    const double utilisation =
+        diff == 0 ? 0 : (tolerance > 0 && std::isfinite(diff) ? diff / tolerance : kInf);
 
     abs_errors.push_back(diff);
     rel_errors.push_back(rel);
@@ -203,7 +205,9 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
       worst_utilisation = utilisation;
       worst_flat = i;
     }
-    if (diff > 0 && !(diff <= tolerance)) {  // also catches a NaN tolerance
+    // Also a mismatch: any infinite difference (even against an infinite tolerance) and any
+    // difference against a NaN tolerance.
+    if (diff > 0 && (std::isinf(diff) || !(diff <= tolerance))) {
       ++r.mismatches;
       worst.emplace_back(utilisation, i);
       std::push_heap(worst.begin(), worst.end(), by_utilisation);

@@ -27,6 +27,11 @@ std::vector<std::string> split(const std::string& text, char separator) {
 std::pair<int64_t, int64_t> parse_pair(const std::string& option, const std::string& text, int rank,
                                        int64_t min_value) {
   const auto parts = split(text, ',');
+  for (const auto& part : parts) {
+    if (part.empty() && parts.size() > 1) {
+      throw InputError(option + " " + text + ": must be one integer or a pair \"H,W\"");
+    }
+  }
   if (parts.size() == 1) {
     const int64_t value = parse_integer(option, parts[0], min_value, kMaxDimension);
     return {rank == 1 ? (min_value == 0 ? 0 : 1) : value, value};
@@ -247,6 +252,11 @@ Problem make_problem(const ProblemOptions& options) {
     same_padding(p.kernel_h, p.dilation_h, p.pad_top, p.pad_bottom);
     same_padding(p.kernel_w, p.dilation_w, p.pad_left, p.pad_right);
   } else {
+    if (options.padding.empty() ||
+        options.padding.find_first_not_of("0123456789,") != std::string::npos) {
+      throw InputError("--padding " + options.padding +
+                       ": must be a non-negative integer, a pair \"PH,PW\", same or valid");
+    }
     const auto [ph, pw] = parse_pair("--padding", options.padding, p.rank, 0);
     p.pad_top = p.pad_bottom = ph;
     p.pad_left = p.pad_right = pw;

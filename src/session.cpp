@@ -198,10 +198,12 @@ void check_resources(const Problem& p) {
   const double columns = static_cast<double>(p.reduction_length()) *
                          static_cast<double>(p.out_height()) * static_cast<double>(p.out_width());
   const double paths = static_cast<double>(all_path_names().size());
-  // Inputs, a channels-last copy for linear, one output per path, im2col's columns, the
-  // reference's value and scale, and the comparison's temporaries (4 doubles per output).
-  const double bytes = item * (2 * input + weight + paths * output + 2 * columns) +
-                       8 * (2 * output) + 8 * 4 * output;
+  // Inputs, a channels-last copy for linear, one output per path plus linear's channels-last
+  // output and the two a determinism check adds, im2col's columns, the reference's value and
+  // scale, and per comparison thread 6 doubles per output (converted outputs and temporaries).
+  const double comparison_threads = static_cast<double>(hardware_threads());
+  const double bytes = item * (2 * input + weight + (paths + 3) * output + 2 * columns) +
+                       8 * (2 * output) + 8 * 6 * output * comparison_threads;
   const double available = static_cast<double>(available_memory_bytes());
   if (available > 0 && bytes > 0.8 * available) {
     std::ostringstream message;
@@ -413,7 +415,7 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
 
   int passed = 0, failed = 0, mistrusted = 0;
   double worst_utilisation = 0;
-  std::string first_problem;
+  std::string first_failure, first_mistrust;
   nlohmann::json comparisons = nlohmann::json::array();
   for (const auto& c : results) {
     comparisons.push_back(comparison_json(c));
@@ -421,20 +423,21 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
     if (c.status == Status::passed) ++passed;
     if (c.status == Status::failed) ++failed;
     if (c.status == Status::mistrusted) ++mistrusted;
-    const bool worse =
-        c.status == Status::failed || (c.status == Status::mistrusted && failed == 0);
-    if (worse && (first_problem.empty() || (c.status == Status::failed && failed == 1))) {
-      first_problem = c.a + " vs " + c.b + ": " + c.reason;
-    }
+    std::string& first = c.status == Status::failed ? first_failure : first_mistrust;
+    if (c.status != Status::passed && first.empty()) first = c.a + " vs " + c.b + ": " + c.reason;
   }
   std::string summary =
-      verdict_summary(problem, passed, failed, mistrusted, worst_utilisation, first_problem);
+      results.empty()
+          ? "Nothing was compared: select at least two paths, or one path and the reference."
+          : verdict_summary(problem, passed, failed, mistrusted, worst_utilisation,
+                            failed > 0 ? first_failure : first_mistrust);
   if (!deterministic) summary += " Some path is not deterministic (see determinism).";
   if (!batch_invariant) summary += " Some path is not batch-invariant (see batch_invariance).";
   const bool checks_failed = !deterministic || !batch_invariant;
-  const Status status = failed > 0 || checks_failed ? Status::failed
-                        : mistrusted > 0            ? Status::mistrusted
-                                                    : Status::passed;
+  // A run that compared nothing proves nothing: mistrusted, never passed.
+  const Status status = failed > 0 || checks_failed         ? Status::failed
+                        : mistrusted > 0 || results.empty() ? Status::mistrusted
+                                                            : Status::passed;
 
   SessionResult result;
   result.exit_status = status == Status::failed       ? kExitFailed

@@ -11,7 +11,7 @@ namespace conveq {
 namespace {
 
 std::string number(const nlohmann::json& value, const char* format = "%.3g") {
-  if (value.is_null()) return "inf";
+  if (value.is_null()) return "non-finite";  // JSON null: NaN or an infinity
   char text[64];
   std::snprintf(text, sizeof text, format, value.get<double>());
   return text;

@@ -49,7 +49,7 @@ class ConvTester {
     for (const auto& c : report["comparisons"]) {
       INFO(c["a"].get<std::string>() + " vs " + c["b"].get<std::string>() + ": " +
            c["reason"].get<std::string>());
-      CHECK(c["status"] != "failed");
+      CHECK(c["status"] == "passed");  // not failed, and not mistrusted either
       CHECK(c["mismatches"] == 0);
       if (p.fill == conveq::Fill::exact) CHECK(c["max_abs_error"] == 0.0);
     }

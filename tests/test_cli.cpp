@@ -116,3 +116,13 @@ TEST_CASE("a check too weak to mean anything exits 3 (mistrusted)", "[cli]") {
   CHECK(j["verdict"]["equivalent"] == true);
   CHECK(j["comparisons"][0]["reason"].get<std::string>().find("looser") != std::string::npos);
 }
+
+TEST_CASE("a run that compares nothing is mistrusted, never passed", "[cli]") {
+  const CliResult r = run_conveq("compare --in 4 --out 4 --length 8 --paths reference --repeat 1");
+  CHECK(r.exit_status == 3);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["comparisons"].empty());
+  CHECK(j["verdict"]["status"] == "mistrusted");
+  CHECK(j["verdict"]["summary"].get<std::string>().find("Nothing was compared") !=
+        std::string::npos);
+}

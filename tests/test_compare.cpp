@@ -212,3 +212,12 @@ TEST_CASE("relative error uses the scale as a floor near zero", "[compare]") {
   CHECK(r.max_rel_error == Approx(1e-6 * 1024).epsilon(1e-6));
   CHECK(r.max_scaled_error == Approx(1e-6).epsilon(1e-6));
 }
+
+TEST_CASE("a NaN mismatch fails even against an infinite tolerance", "[compare][nan]") {
+  // gamma_n is infinite once n u >= 1: the bound says nothing, but a NaN is still wrong.
+  Case c{{1.0, kNaN, 3.0}, {1.0, 2.0, 3.0}, {1, 1, 1}, conveq::user_tolerance(kInf, 0), {}};
+  const auto r = c.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.mismatches == 1);
+  CHECK(r.bound_utilisation == kInf);
+}

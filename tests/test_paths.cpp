@@ -195,7 +195,8 @@ TEST_CASE("a hand-computed 2D case with padding and stride", "[paths]") {
 
 TEST_CASE("naive paths and the reference do not depend on the thread count", "[paths]") {
   ConvTester t;
-  t.batch(2).in(9).out(11).length(57).kernel("3").padding("same");
+  // Large enough (about 25M multiply-adds) that threads_for_work really uses 3 threads.
+  t.batch(2).in(64).out(64).length(1024).kernel("3").padding("same");
   const Problem p = t.problem();
   const auto data = conveq::fill_data<float>(p);
   for (auto& path : conveq::all_paths<float>()) {
@@ -296,5 +297,23 @@ TEST_CASE("the checker catches a deliberately broken path", "[paths][broken]") {
     const auto report = run_with_broken(BrokenPath::Damage::off_by_one_tap, o);
     CHECK(comparison(report, "broken/naive", "reference")["worst_index"] ==
           std::vector<int64_t>{0, 0, 32});
+  }
+}
+
+TEST_CASE("products that underflow stay within the bound", "[paths][bound]") {
+  // Every product of 1e-23 * 1e-23 underflows float32 to 0 or a subnormal; the reference,
+  // in double, keeps 1e-46 per term. Only the bound's subnormal allowance covers that.
+  const Problem p = conveq::make_problem(options_1d(8, 3, 5, "1"));
+  ConvData<float> data = conveq::allocate_data<float>(p);
+  std::fill(data.input.begin(), data.input.end(), 1e-23f);
+  std::fill(data.weight.begin(), data.weight.end(), 1e-23f);
+  std::fill(data.bias.begin(), data.bias.end(), 0.0f);
+  conveq::RunOptions run;
+  run.warmup = 0;
+  run.repeat = 1;
+  const auto result = conveq::run_compare_on<float>(p, run, data, conveq::all_paths<float>());
+  for (const auto& c : result.report["comparisons"]) {
+    INFO(c["a"].get<std::string>() << " vs " << c["b"].get<std::string>());
+    CHECK(c["mismatches"] == 0);
   }
 }

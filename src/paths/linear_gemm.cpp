@@ -2,6 +2,7 @@
 // (N*L, Cin) x W^T (Cin, Cout) + b -> (N*L, Cout), then back to channels-first.
 // The layout changes happen in prepare() and finish(), outside the timed region: the
 // formulation being timed is the Linear layer on data that is already channels-last.
+#include <limits>
 #include <vector>
 
 #include "conveq/gemm.hpp"
@@ -32,7 +33,9 @@ class LinearGemm final : public Path<T> {
     bias_ = data.bias_or_null();
     const int64_t positions = g_.batch * g_.w;
     input_cl_.resize(static_cast<size_t>(positions * g_.in_channels));
-    output_cl_.resize(static_cast<size_t>(positions * g_.out_channels));
+    // NaN, like every path's output: an element the GEMM never writes must not pass as 0.
+    output_cl_.assign(static_cast<size_t>(positions * g_.out_channels),
+                      std::numeric_limits<T>::quiet_NaN());
     const T* x = data.input.data();
     for (int64_t n = 0; n < g_.batch; ++n) {
       for (int64_t c = 0; c < g_.in_channels; ++c) {
