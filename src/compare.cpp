@@ -32,15 +32,6 @@ double ulps_between(Float a, Float b) {
   return static_cast<double>(x > y ? x - y : y - x);
 }
 
-void count_nonfinite(double v, NonFiniteCounts& counts) {
-  if (std::isnan(v))
-    ++counts.nan;
-  else if (v == kInf)
-    ++counts.positive_inf;
-  else if (v == -kInf)
-    ++counts.negative_inf;
-}
-
 double percentile(std::vector<double>& values, double q) {
   if (values.empty()) return 0;
   const auto k = static_cast<size_t>(std::ceil(q * static_cast<double>(values.size()))) - 1;
@@ -92,6 +83,15 @@ std::string mistrust_reason(const CompareInput& in, int64_t zero_count, bool con
 }
 
 }  // namespace
+
+void NonFiniteCounts::add(double value) {
+  if (std::isnan(value))
+    ++nan;
+  else if (value == kInf)
+    ++positive_inf;
+  else if (value == -kInf)
+    ++negative_inf;
+}
 
 std::string to_string(Status status) {
   switch (status) {
@@ -154,8 +154,8 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   for (int64_t i = 0; i < n; ++i) {
     const auto k = static_cast<size_t>(i);
     const double a = in.a[k], b = in.b[k], scale = in.scale[k];
-    count_nonfinite(a, r.a_nonfinite);
-    count_nonfinite(b, r.b_nonfinite);
+    r.a_nonfinite.add(a);
+    r.b_nonfinite.add(b);
     if (b == 0) ++zero_count;
     if (!(b == in.b[0])) constant = false;
 

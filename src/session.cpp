@@ -48,18 +48,6 @@ std::span<const double> as_doubles(const xt::xtensor<T, 1>& output, std::vector<
   }
 }
 
-template <typename T>
-NonFiniteCounts count_nonfinite(const xt::xtensor<T, 1>& output) {
-  NonFiniteCounts counts;
-  for (const T v : output) {
-    if (std::isnan(v))
-      ++counts.nan;
-    else if (std::isinf(v))
-      ++(v > 0 ? counts.positive_inf : counts.negative_inf);
-  }
-  return counts;
-}
-
 // Elements whose bits differ between two outputs of the same type (NaN == NaN by bits).
 template <typename T>
 int64_t differing_bits(const T* a, const T* b, int64_t count) {
@@ -315,13 +303,7 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
   }
   {
     const Timing timing = summarize_timing(reference_ms);
-    NonFiniteCounts counts;
-    for (const double v : reference.value) {
-      if (std::isnan(v))
-        ++counts.nan;
-      else if (std::isinf(v))
-        ++(v > 0 ? counts.positive_inf : counts.negative_inf);
-    }
+    const NonFiniteCounts counts = count_nonfinite(reference.value);
     paths_json.push_back({{"name", "reference"},
                           {"op", "reference"},
                           {"algorithm", "direct_" + reference_accumulation(problem.dtype)},

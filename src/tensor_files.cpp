@@ -100,17 +100,6 @@ void describe_conversion(TensorFile& file, DType dtype) {
   }
 }
 
-NonFiniteCounts count_nonfinite(const std::vector<double>& values) {
-  NonFiniteCounts counts;
-  for (const double v : values) {
-    if (std::isnan(v))
-      ++counts.nan;
-    else if (std::isinf(v))
-      ++(v > 0 ? counts.positive_inf : counts.negative_inf);
-  }
-  return counts;
-}
-
 nlohmann::json file_json(const std::optional<TensorFile>& file) {
   if (!file) return nullptr;
   const npy::Array& a = file->array;
@@ -458,9 +447,14 @@ void save_outputs(const std::string& dir, const Problem& problem, const ConvData
   std::filesystem::create_directories(dir, error);
   if (error) throw InputError(what + ": cannot create the directory: " + error.message());
   const std::filesystem::path base(dir);
+  // Every target is checked before the first is written, so a bad name (a directory in the
+  // way, say) fails the run without leaving half the files behind.
+  std::vector<std::string> names = {"input.npy", "weight.npy", "reference.npy"};
+  if (problem.has_bias) names.push_back("bias.npy");
+  for (const auto& output : outputs) names.push_back(file_name(output.name));
+  for (const auto& name : names) check_writable((base / name).string(), what);
   auto save = [&](const std::string& name, const auto* values, const std::vector<int64_t>& shape) {
-    const std::string path = (base / name).string();
-    write_file_atomically(path, npy::encode(values, shape), what);
+    write_file_atomically((base / name).string(), npy::encode(values, shape), what);
   };
   save("input.npy", data.input.data(), problem.input_shape());
   save("weight.npy", data.weight.data(), problem.weight_shape());

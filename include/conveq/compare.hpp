@@ -38,7 +38,16 @@ struct Mismatch {
 
 struct NonFiniteCounts {
   int64_t nan = 0, positive_inf = 0, negative_inf = 0;
+  void add(double value);
 };
+
+// NaN and infinity counts of any range of numbers: outputs, inputs, files.
+template <typename Range>
+NonFiniteCounts count_nonfinite(const Range& values) {
+  NonFiniteCounts counts;
+  for (const auto v : values) counts.add(static_cast<double>(v));
+  return counts;
+}
 
 enum class Status { passed, failed, mistrusted };
 std::string to_string(Status status);
