@@ -103,6 +103,9 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   run.warmup = static_cast<int>(parse_integer("--warmup", o.warmup, 0, 1000000));
   run.repeat = static_cast<int>(parse_integer("--repeat", o.repeat, 1, 1000000));
   run.paths = split_list(o.paths);
+  if (!o.paths.empty() && run.paths.empty()) {
+    throw InputError("--paths " + o.paths + ": names no path; give a comma-separated list");
+  }
   if (!o.atol.empty()) run.atol = parse_tolerance("--atol", o.atol);
   if (!o.rtol.empty()) run.rtol = parse_tolerance("--rtol", o.rtol);
   run.compare.equal_nan = o.equal_nan;
