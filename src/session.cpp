@@ -150,6 +150,110 @@ std::string verdict_summary(const Problem& p, int passed, int failed, int mistru
   return s.str();
 }
 
+// Warm-up, then timed runs round robin, so that the machine's noise spreads evenly over the
+// paths; the reference is timed in the same rounds.
+template <typename T>
+std::vector<double> time_round_robin(std::vector<RanPath<T>>& ran, const Problem& problem,
+                                     const ConvData<T>& data, const RunOptions& options,
+                                     int threads, ReferenceOutput& reference) {
+  std::vector<double> reference_ms;
+  for (int w = 0; w < options.warmup; ++w) {
+    for (auto& r : ran) r.path->run(r.output.data());
+    compute_reference(problem, data, threads, reference);
+  }
+  for (int rep = 0; rep < options.repeat; ++rep) {
+    for (auto& r : ran) {
+      const double start = now_ms();
+      r.path->run(r.output.data());
+      r.samples_ms.push_back(now_ms() - start);
+    }
+    const double start = now_ms();
+    compute_reference(problem, data, threads, reference);
+    reference_ms.push_back(now_ms() - start);
+  }
+  for (auto& r : ran) r.path->finish(r.output.data());
+  return reference_ms;
+}
+
+nlohmann::json path_json(const std::string& name, const std::string& op,
+                         const std::string& algorithm, const std::vector<int64_t>& input_shape,
+                         const std::vector<int64_t>& weight_shape,
+                         const std::vector<int64_t>& output_shape,
+                         const std::vector<double>& samples_ms, double flops,
+                         const NonFiniteCounts& nonfinite) {
+  const Timing timing = summarize_timing(samples_ms);
+  return {{"name", name},
+          {"op", op},
+          {"algorithm", algorithm},
+          {"input_shape", input_shape},
+          {"weight_shape", weight_shape},
+          {"output_shape", output_shape},
+          {"timing", timing_json(timing)},
+          {"gflops", number_or_null(flops / (timing.median_ms * 1e6))},
+          {"output_nonfinite", nonfinite_json(nonfinite)}};
+}
+
+// Which outputs are compared: every path against the reference (b == nullptr); within each
+// algorithm, the first formulation (conv1d when it exists) against the others; linear/gemm
+// against the first im2col path.
+template <typename T>
+std::vector<std::pair<const RanPath<T>*, const RanPath<T>*>> comparison_pairs(
+    const std::vector<RanPath<T>>& ran) {
+  std::vector<std::pair<const RanPath<T>*, const RanPath<T>*>> pairs;
+  for (const auto& r : ran) pairs.emplace_back(&r, nullptr);
+  for (const std::string algorithm : {"naive", "im2col"}) {
+    const RanPath<T>* anchor = nullptr;
+    for (const auto& r : ran) {
+      if (r.path->algorithm() != algorithm) continue;
+      if (anchor == nullptr) {
+        anchor = &r;
+      } else {
+        pairs.emplace_back(anchor, &r);
+      }
+    }
+    if (algorithm == "im2col" && anchor != nullptr) {
+      for (const auto& r : ran) {
+        if (r.path->op() == "linear") pairs.emplace_back(&r, anchor);
+      }
+    }
+  }
+  return pairs;
+}
+
+struct Verdict {
+  Status status = Status::passed;
+  int passed = 0, failed = 0, mistrusted = 0;
+  std::string summary;
+};
+
+Verdict decide(const Problem& problem, const std::vector<ComparisonResult>& results,
+               bool deterministic, bool batch_invariant) {
+  Verdict v;
+  double worst_utilisation = 0;
+  std::string first_failure, first_mistrust;
+  for (const auto& c : results) {
+    worst_utilisation = std::max(worst_utilisation, c.bound_utilisation);
+    if (c.status == Status::passed) ++v.passed;
+    if (c.status == Status::failed) ++v.failed;
+    if (c.status == Status::mistrusted) ++v.mistrusted;
+    std::string& first = c.status == Status::failed ? first_failure : first_mistrust;
+    if (c.status != Status::passed && first.empty()) first = c.a + " vs " + c.b + ": " + c.reason;
+  }
+  v.summary = results.empty()
+                  ? "Nothing was compared: select at least two paths, or one path and the "
+                    "reference."
+                  : verdict_summary(problem, v.passed, v.failed, v.mistrusted, worst_utilisation,
+                                    v.failed > 0 ? first_failure : first_mistrust);
+  if (!deterministic) v.summary += " Some path is not deterministic (see determinism).";
+  if (!batch_invariant) v.summary += " Some path is not batch-invariant (see batch_invariance).";
+  // A run that compared nothing proves nothing: mistrusted, never passed.
+  const bool checks_failed = !deterministic || !batch_invariant;
+  v.status = v.failed > 0 || checks_failed         ? Status::failed
+             : v.mistrusted > 0 || results.empty() ? Status::mistrusted
+                                                   : Status::passed;
+  return v;
+}
+
 }  // namespace
 
 void validate(const RunOptions& options) {
@@ -257,24 +361,9 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
     ran.push_back({path.get(), std::move(output), {}});
   }
 
-  // Round robin, so that the machine's noise spreads evenly over the paths.
   ReferenceOutput reference;
-  std::vector<double> reference_ms;
-  for (int w = 0; w < options.warmup; ++w) {
-    for (auto& r : ran) r.path->run(r.output.data());
-    compute_reference(problem, data, threads, reference);
-  }
-  for (int rep = 0; rep < options.repeat; ++rep) {
-    for (auto& r : ran) {
-      const double start = now_ms();
-      r.path->run(r.output.data());
-      r.samples_ms.push_back(now_ms() - start);
-    }
-    const double start = now_ms();
-    compute_reference(problem, data, threads, reference);
-    reference_ms.push_back(now_ms() - start);
-  }
-  for (auto& r : ran) r.path->finish(r.output.data());
+  const std::vector<double> reference_ms =
+      time_round_robin(ran, problem, data, options, threads, reference);
 
   bool deterministic = true, batch_invariant = true;
   nlohmann::json determinism = nullptr, batch_invariance = nullptr;
@@ -290,30 +379,15 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
   for (const auto& r : ran) {
     const ConvGeometry g = r.path->geometry(problem);
     const bool rank1 = r.path->is_rank1();
-    const Timing timing = summarize_timing(r.samples_ms);
-    paths_json.push_back({{"name", r.path->name()},
-                          {"op", r.path->op()},
-                          {"algorithm", r.path->algorithm()},
-                          {"input_shape", g.input_shape(rank1)},
-                          {"weight_shape", g.weight_shape(rank1)},
-                          {"output_shape", g.output_shape(rank1)},
-                          {"timing", timing_json(timing)},
-                          {"gflops", number_or_null(flops / (timing.median_ms * 1e6))},
-                          {"output_nonfinite", nonfinite_json(count_nonfinite(r.output))}});
+    paths_json.push_back(path_json(r.path->name(), r.path->op(), r.path->algorithm(),
+                                   g.input_shape(rank1), g.weight_shape(rank1),
+                                   g.output_shape(rank1), r.samples_ms, flops,
+                                   count_nonfinite(r.output)));
   }
-  {
-    const Timing timing = summarize_timing(reference_ms);
-    const NonFiniteCounts counts = count_nonfinite(reference.value);
-    paths_json.push_back({{"name", "reference"},
-                          {"op", "reference"},
-                          {"algorithm", "direct_" + reference_accumulation(problem.dtype)},
-                          {"input_shape", problem.input_shape()},
-                          {"weight_shape", problem.weight_shape()},
-                          {"output_shape", problem.output_shape()},
-                          {"timing", timing_json(timing)},
-                          {"gflops", number_or_null(flops / (timing.median_ms * 1e6))},
-                          {"output_nonfinite", nonfinite_json(counts)}});
-  }
+  paths_json.push_back(
+      path_json("reference", "reference", "direct_" + reference_accumulation(problem.dtype),
+                problem.input_shape(), problem.weight_shape(), problem.output_shape(), reference_ms,
+                flops, count_nonfinite(reference.value)));
 
   // What each comparison may tolerate.
   const bool user = options.atol.has_value() || options.rtol.has_value();
@@ -325,27 +399,9 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
                              : path_vs_path_tolerance(problem);
   };
 
-  std::vector<std::pair<const RanPath<T>*, const RanPath<T>*>> pairs;  // b == nullptr: reference
+  const auto pairs = comparison_pairs(ran);
   const std::span<const double> scale(reference.scale.data(), reference.scale.size());
   const std::span<const double> reference_values(reference.value.data(), reference.value.size());
-  auto compare_pair = [&](const RanPath<T>& a, const RanPath<T>* b) { pairs.emplace_back(&a, b); };
-  for (const auto& r : ran) compare_pair(r, nullptr);
-  // Twins: the first formulation of each algorithm (conv1d when it exists) against the others.
-  for (const std::string algorithm : {"naive", "im2col"}) {
-    const RanPath<T>* anchor = nullptr;
-    for (const auto& r : ran) {
-      if (r.path->algorithm() != algorithm) continue;
-      if (anchor == nullptr)
-        anchor = &r;
-      else
-        compare_pair(*anchor, &r);
-    }
-    if (algorithm == std::string("im2col") && anchor != nullptr) {
-      for (const auto& r : ran) {
-        if (r.path->op() == "linear") compare_pair(r, anchor);
-      }
-    }
-  }
 
   // Independent, and on small problems costlier than the paths: the comparisons run on the
   // session's threads (about 16 multiply-adds' time per element), each result in its place.
@@ -395,36 +451,14 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
     save_outputs(options.save_outputs, problem, data, outputs, reference_values);
   }
 
-  int passed = 0, failed = 0, mistrusted = 0;
-  double worst_utilisation = 0;
-  std::string first_failure, first_mistrust;
+  const Verdict verdict = decide(problem, results, deterministic, batch_invariant);
   nlohmann::json comparisons = nlohmann::json::array();
-  for (const auto& c : results) {
-    comparisons.push_back(comparison_json(c));
-    worst_utilisation = std::max(worst_utilisation, c.bound_utilisation);
-    if (c.status == Status::passed) ++passed;
-    if (c.status == Status::failed) ++failed;
-    if (c.status == Status::mistrusted) ++mistrusted;
-    std::string& first = c.status == Status::failed ? first_failure : first_mistrust;
-    if (c.status != Status::passed && first.empty()) first = c.a + " vs " + c.b + ": " + c.reason;
-  }
-  std::string summary =
-      results.empty()
-          ? "Nothing was compared: select at least two paths, or one path and the reference."
-          : verdict_summary(problem, passed, failed, mistrusted, worst_utilisation,
-                            failed > 0 ? first_failure : first_mistrust);
-  if (!deterministic) summary += " Some path is not deterministic (see determinism).";
-  if (!batch_invariant) summary += " Some path is not batch-invariant (see batch_invariance).";
-  const bool checks_failed = !deterministic || !batch_invariant;
-  // A run that compared nothing proves nothing: mistrusted, never passed.
-  const Status status = failed > 0 || checks_failed         ? Status::failed
-                        : mistrusted > 0 || results.empty() ? Status::mistrusted
-                                                            : Status::passed;
+  for (const auto& c : results) comparisons.push_back(comparison_json(c));
 
   SessionResult result;
-  result.exit_status = status == Status::failed       ? kExitFailed
-                       : status == Status::mistrusted ? kExitMistrusted
-                                                      : kExitPassed;
+  result.exit_status = verdict.status == Status::failed       ? kExitFailed
+                       : verdict.status == Status::mistrusted ? kExitMistrusted
+                                                              : kExitPassed;
   nlohmann::json run = {{"threads", threads},
                         {"warmup", options.warmup},
                         {"repeat", options.repeat},
@@ -448,12 +482,12 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
       {"skipped_paths", skipped},
       {"comparisons", comparisons},
       {"verdict",
-       {{"equivalent", failed == 0},
-        {"status", to_string(status)},
-        {"passed", passed},
-        {"failed", failed},
-        {"mistrusted", mistrusted},
-        {"summary", summary}}},
+       {{"equivalent", verdict.failed == 0},
+        {"status", to_string(verdict.status)},
+        {"passed", verdict.passed},
+        {"failed", verdict.failed},
+        {"mistrusted", verdict.mistrusted},
+        {"summary", verdict.summary}}},
       {"determinism", determinism},
       {"batch_invariance", batch_invariance},
       {"repro", repro_command(problem, options, files)},
