@@ -126,3 +126,9 @@ TEST_CASE("a run that compares nothing is mistrusted, never passed", "[cli]") {
   CHECK(j["verdict"]["summary"].get<std::string>().find("Nothing was compared") !=
         std::string::npos);
 }
+
+TEST_CASE("an unknown subcommand is named in the error", "[cli]") {
+  const CliResult r = run_conveq("comapre --in 4");
+  CHECK(r.exit_status == 2);
+  CHECK(r.err == "conveq comapre: unknown subcommand; use compare, run, check or show\n");
+}

@@ -13,10 +13,11 @@ class InputError : public std::runtime_error {
 
 // Exit statuses, documented in README.md and docs/report.md.
 enum ExitStatus : int {
-  kExitPassed = 0,      // every comparison within its bound
-  kExitFailed = 1,      // some comparison out of bound (or a regression, for `check`)
-  kExitBadInput = 2,    // bad options, files or suites; nothing was written
-  kExitMistrusted = 3,  // no failure, but some check was too weak to mean anything
+  kExitPassed = 0,         // every comparison within its bound
+  kExitFailed = 1,         // some comparison out of bound (or a regression, for `check`)
+  kExitBadInput = 2,       // bad options, files or suites; nothing was written
+  kExitMistrusted = 3,     // no failure, but some check was too weak to mean anything
+  kExitInternalError = 4,  // a bug in conveq
 };
 
 }  // namespace conveq

@@ -2,6 +2,7 @@
 // exit statuses: 0 passed, 1 failed, 2 bad input, 3 mistrusted, 4 internal error.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
 
 #include "check_command.hpp"
 #include "compare_command.hpp"
@@ -32,6 +33,12 @@ int main(int argc, char** argv) {
   CLI::App* show = app.add_subcommand("show", "Print a report (single or suite) as tables");
   conveq::cli::setup_show_command(*show, show_options);
 
+  const std::string first = argc > 1 ? argv[1] : "";
+  const bool known = first == "compare" || first == "run" || first == "check" || first == "show";
+  if (!first.empty() && first[0] != '-' && !known) {
+    std::cerr << "conveq " << argv[1] << ": unknown subcommand; use compare, run, check or show\n";
+    return conveq::kExitBadInput;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -51,7 +58,7 @@ int main(int argc, char** argv) {
     return conveq::kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "conveq: internal error: " << e.what() << "\n";
-    return 4;
+    return conveq::kExitInternalError;
   }
   return conveq::kExitBadInput;
 }
