@@ -16,17 +16,33 @@ namespace conveq {
 
 namespace {
 
-// Where the content really goes: symbolic links are followed, so that renaming the temporary
-// file replaces the file the link names, not the link.
+// Where the content really goes: symbolic links are followed by hand (even to a target that
+// does not exist yet), so that renaming the temporary file replaces the file the link names.
 std::filesystem::path resolve(const std::string& path) {
+  std::filesystem::path target(path);
   std::error_code error;
-  const auto resolved = std::filesystem::weakly_canonical(path, error);
-  return error ? std::filesystem::path(path) : resolved;
+  for (int hops = 0; hops < 40 && std::filesystem::is_symlink(target, error); ++hops) {
+    const auto link = std::filesystem::read_symlink(target, error);
+    if (error) break;
+    target = link.is_absolute() ? link : target.parent_path() / link;
+  }
+  const auto canonical = std::filesystem::weakly_canonical(target, error);
+  return error ? target : canonical;
 }
 
-// Devices, pipes and the like (/dev/stdout, /dev/null) are written in place: renaming over
-// them would replace them, and atomicity means nothing for a stream.
-bool is_special(const std::filesystem::path& target) {
+// The standard streams by name are written through the process's own descriptors, whatever
+// they point at (a terminal, a pipe, a file opened for appending).
+int standard_stream(const std::string& path) {
+  if (path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1") return 1;
+  if (path == "/dev/stderr" || path == "/dev/fd/2" || path == "/proc/self/fd/2") return 2;
+  return -1;
+}
+
+// Devices, pipes and the like (/dev/null, a FIFO) are written in place: renaming over them
+// would replace them, and atomicity means nothing for a stream. Anything under /dev or /proc
+// counts, before links are followed.
+bool is_special(const std::string& path, const std::filesystem::path& target) {
+  if (path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0) return true;
   std::error_code error;
   const auto status = std::filesystem::status(target, error);
   return !error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
@@ -60,9 +76,15 @@ std::string temporary_pattern(const std::filesystem::path& target) {
 
 void write_file_atomically(const std::string& path, std::string_view content,
                            const std::string& what) {
+  if (const int stream = standard_stream(path); stream >= 0) {
+    if (!write_all(stream, content)) {
+      throw InputError(what + ": cannot write " + path + ": " + std::strerror(errno));
+    }
+    return;
+  }
   const std::filesystem::path target = resolve(path);
-  if (is_special(target)) {
-    const int fd = ::open(target.c_str(), O_WRONLY);
+  if (is_special(path, target)) {
+    const int fd = ::open(path.c_str(), O_WRONLY);
     const bool ok = fd >= 0 && write_all(fd, content);
     const int error = errno;
     if (fd >= 0) ::close(fd);
@@ -89,14 +111,15 @@ void write_file_atomically(const std::string& path, std::string_view content,
 }
 
 void check_writable(const std::string& path, const std::string& what) {
+  if (standard_stream(path) >= 0) return;
   const std::filesystem::path target = resolve(path);
   const auto directory = target.has_parent_path() ? target.parent_path() : ".";
   std::error_code error;
   if (std::filesystem::is_directory(target, error)) {
     throw InputError(what + ": " + path + " is a directory, not a file");
   }
-  if (is_special(target)) {
-    if (::access(target.c_str(), W_OK) != 0) {
+  if (is_special(path, target)) {
+    if (::access(path.c_str(), W_OK) != 0) {
       throw InputError(what + ": " + path + " is not writable");
     }
     return;

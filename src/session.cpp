@@ -277,7 +277,7 @@ void validate(const RunOptions& options) {
   }
 }
 
-void check_resources(const Problem& p) {
+void check_resources(const Problem& p, int threads) {
   // In double, so that absurd shapes cannot overflow before they are refused.
   const double item = p.dtype == DType::float32 ? 4 : 8;
   const double input = static_cast<double>(p.batch) * static_cast<double>(p.in_channels) *
@@ -293,7 +293,7 @@ void check_resources(const Problem& p) {
   // Inputs, a channels-last copy for linear, one output per path plus linear's channels-last
   // output and the two a determinism check adds, im2col's columns, the reference's value and
   // scale, and per comparison thread 6 doubles per output (converted outputs and temporaries).
-  const double comparison_threads = static_cast<double>(hardware_threads());
+  const double comparison_threads = static_cast<double>(threads > 0 ? threads : hardware_threads());
   const double bytes = item * (2 * input + weight + (paths + 3) * output + 2 * columns) +
                        8 * (2 * output) + 8 * 6 * output * comparison_threads;
   const double available = static_cast<double>(available_memory_bytes());
@@ -499,7 +499,7 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
 SessionResult run_compare(const Problem& problem, const RunOptions& options,
                           const TensorFiles* files) {
   validate(options);
-  check_resources(problem);
+  check_resources(problem, options.threads);
   const bool from_files = files != nullptr && files->input;
   if (problem.dtype == DType::float32) {
     return run_compare_on<float>(

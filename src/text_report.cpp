@@ -10,8 +10,10 @@
 namespace conveq {
 namespace {
 
-std::string number(const nlohmann::json& value, const char* format = "%.3g") {
-  if (value.is_null()) return "non-finite";  // JSON null: NaN or an infinity
+// JSON null is an infinite error metric, or a NaN/infinite output value (`null_text`).
+std::string number(const nlohmann::json& value, const char* format = "%.3g",
+                   const char* null_text = "inf") {
+  if (value.is_null()) return null_text;
   char text[64];
   std::snprintf(text, sizeof text, format, value.get<double>());
   return text;
@@ -93,9 +95,9 @@ std::string format_text(const nlohmann::json& report) {
     int shown = 0;
     for (const auto& m : c["worst_mismatches"]) {
       if (shown++ == 3) break;
-      out << "    at " << m["index"].dump() << ": " << number(m["a"], "%.9g") << " vs "
-          << number(m["b"], "%.9g") << " (difference " << number(m["difference"]) << ", tolerance "
-          << number(m["tolerance"]) << ")\n";
+      out << "    at " << m["index"].dump() << ": " << number(m["a"], "%.9g", "non-finite")
+          << " vs " << number(m["b"], "%.9g", "non-finite") << " (difference "
+          << number(m["difference"]) << ", tolerance " << number(m["tolerance"]) << ")\n";
     }
   }
   out << "\nULP histograms (one column per log2 bucket: 0, 1, 2-3, 4-7, ...; darker = more)\n";

@@ -132,3 +132,19 @@ TEST_CASE("an unknown subcommand is named in the error", "[cli]") {
   CHECK(r.exit_status == 2);
   CHECK(r.err == "conveq comapre: unknown subcommand; use compare, run, check or show\n");
 }
+
+TEST_CASE("reports go through symbolic links and to /dev/stdout without replacing them", "[cli]") {
+  const auto dir = fresh_directory("cli_links");
+  const auto link = dir / "latest.json";
+  std::filesystem::create_symlink("target.json", link);  // the target does not exist yet
+  const CliResult r =
+      run_conveq("compare --in 4 --out 4 --length 8 --repeat 1 --report " + link.string());
+  REQUIRE(r.exit_status == 0);
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(nlohmann::json::parse(read_text((dir / "target.json").string()))["schema_version"] == 1);
+  // /dev/stdout is written through the descriptor: the report lands in the captured stdout.
+  const CliResult s =
+      run_conveq("compare --in 4 --out 4 --length 8 --repeat 1 --report /dev/stdout");
+  REQUIRE(s.exit_status == 0);
+  CHECK(nlohmann::json::parse(s.out)["verdict"]["status"] == "passed");
+}

@@ -39,7 +39,8 @@ void validate(const RunOptions& options);
 
 // Refuses, before anything is allocated, a problem whose tensors would not fit in memory
 // or whose GEMM dimensions exceed BLAS's 32-bit integers. Throws InputError.
-void check_resources(const Problem& problem);
+// `threads` (0: every hardware thread) bounds how many comparisons hold buffers at once.
+void check_resources(const Problem& problem, int threads = 0);
 
 // Seeded data, every selected path, the reference, comparisons and the report. With `files`
 // (load_tensor_files): the data of --input/--weight/--bias, --expect compared like a path, and

@@ -80,7 +80,7 @@ SuiteProblem parse_suite_line(const SuiteLine& line, const std::string& file,
   }
   try {
     SuiteProblem parsed{line, make_problem(options.problem), make_run_options(options)};
-    check_resources(parsed.problem);
+    check_resources(parsed.problem, parsed.run.threads);
     return parsed;
   } catch (const InputError& e) {
     throw InputError(where + e.what());
