@@ -1,6 +1,7 @@
 // `conveq check`'s logic on real reports: identical reports pass, injected slowdowns and error
 // growth are caught, rounding-level changes from zero are not, incompatible reports are refused.
 #include "conveq/baseline.hpp"
+#include "input_error.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -69,15 +70,6 @@ std::vector<conveq::CheckRow> rows(const conveq::CheckResult& result, Change cha
     if (row.change == change) out.push_back(row);
   }
   return out;
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const conveq::InputError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 const double u32 = std::ldexp(1.0, -24);

@@ -1,5 +1,6 @@
 // Suite files: lines, names, comments, and the selection by --filter and --shard.
 #include "conveq/suite.hpp"
+#include "input_error.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -9,15 +10,6 @@
 namespace {
 
 const std::string kSmoke = std::string(CONVEQ_SOURCE_DIR) + "/data/suites/smoke";
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const conveq::InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::vector<std::string> names(const conveq::Suite& suite, const std::vector<size_t>& selection) {
   std::vector<std::string> out;
