@@ -44,9 +44,6 @@ int threads_for_work(double work, int threads) {
 void set_blas_threads(int threads) {
   openblas_set_num_threads(threads);
 }
-int blas_threads() {
-  return openblas_get_num_threads();
-}
 
 std::string blas_core() {
   return openblas_get_corename();

@@ -19,9 +19,8 @@ void parallel_for(int64_t count, int threads, const std::function<void(int64_t, 
 // about as much as this many multiply-adds, so small problems run on fewer threads.
 int threads_for_work(double work, int threads);
 
-// Sets the BLAS library's thread pool size (OpenBLAS), and reads it back.
+// Sets the BLAS library's thread pool size (OpenBLAS).
 void set_blas_threads(int threads);
-int blas_threads();
 
 // OpenBLAS's kernels in use, e.g. "Haswell" or "Cooperlake": its own choice for the CPU, or
 // the one forced by the OPENBLAS_CORETYPE environment variable.
