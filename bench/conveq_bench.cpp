@@ -32,13 +32,13 @@
 #include <thread>
 #include <vector>
 
-#include "conveq/fill.hpp"
-#include "conveq/host_info.hpp"
-#include "conveq/parallel.hpp"
-#include "conveq/paths.hpp"
-#include "conveq/problem.hpp"
-#include "conveq/reference.hpp"
-#include "conveq/timing.hpp"
+#include "conveq/check/reference.hpp"
+#include "conveq/core/fill.hpp"
+#include "conveq/core/host_info.hpp"
+#include "conveq/core/parallel.hpp"
+#include "conveq/core/problem.hpp"
+#include "conveq/core/timing.hpp"
+#include "conveq/paths/path.hpp"
 
 // In OpenBLAS's DYNAMIC_ARCH builds (Debian's): re-run its kernel selection, which reads
 // OPENBLAS_CORETYPE. Weak, so that other builds link; the kernels section is then skipped.

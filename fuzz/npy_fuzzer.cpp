@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "conveq/error.hpp"
-#include "conveq/npy.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/io/npy.hpp"
 
 namespace {
 

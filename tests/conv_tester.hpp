@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "conveq/problem.hpp"
-#include "conveq/session.hpp"
+#include "conveq/core/problem.hpp"
+#include "conveq/session/session.hpp"
 
 class ConvTester {
  public:

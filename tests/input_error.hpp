@@ -3,7 +3,7 @@
 #include <functional>
 #include <string>
 
-#include "conveq/error.hpp"
+#include "conveq/core/error.hpp"
 
 inline std::string error_of(const std::function<void()>& action) {
   try {

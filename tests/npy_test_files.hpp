@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "conveq/npy.hpp"
+#include "conveq/io/npy.hpp"
 
 // A .npy file's bytes: magic, version major.minor, header length (2 bytes for 1.0, else 4), the
 // dict padded with spaces and a '\n' so the data start at a multiple of 64, then `data`.

@@ -1,14 +1,14 @@
 // `conveq check`'s logic on real reports: identical reports pass, injected slowdowns and error
 // growth are caught, rounding-level changes from zero are not, incompatible reports are refused.
-#include "conveq/baseline.hpp"
+#include "conveq/suite/baseline.hpp"
 #include "input_error.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "conv_tester.hpp"
-#include "conveq/error.hpp"
-#include "conveq/suite_run.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/suite/suite_run.hpp"
 
 namespace {
 

@@ -3,9 +3,9 @@
 #include <cmath>
 
 #include "conv_tester.hpp"
-#include "conveq/error.hpp"
-#include "conveq/paths.hpp"
-#include "conveq/session.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/paths/path.hpp"
+#include "conveq/session/session.hpp"
 
 namespace {
 

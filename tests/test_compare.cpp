@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "conveq/bound.hpp"
-#include "conveq/compare.hpp"
+#include "conveq/check/bound.hpp"
+#include "conveq/check/compare.hpp"
 
 using conveq::compare_outputs;
 using conveq::CompareInput;

@@ -6,11 +6,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "conveq/bound.hpp"
-#include "conveq/compare.hpp"
-#include "conveq/npy.hpp"
-#include "conveq/paths.hpp"
-#include "conveq/reference.hpp"
+#include "conveq/check/bound.hpp"
+#include "conveq/check/compare.hpp"
+#include "conveq/check/reference.hpp"
+#include "conveq/io/npy.hpp"
+#include "conveq/paths/path.hpp"
 
 namespace {
 

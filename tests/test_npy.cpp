@@ -1,4 +1,4 @@
-#include "conveq/npy.hpp"
+#include "conveq/io/npy.hpp"
 
 #include <unistd.h>
 
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "conveq/error.hpp"
+#include "conveq/core/error.hpp"
 
 namespace {
 

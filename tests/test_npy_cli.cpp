@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
-#include "conveq/compare.hpp"
-#include "conveq/npy.hpp"
+#include "conveq/check/compare.hpp"
+#include "conveq/io/npy.hpp"
 #include "npy_test_files.hpp"
 
 namespace {

@@ -5,10 +5,10 @@
 #include <random>
 
 #include "conv_tester.hpp"
-#include "conveq/error.hpp"
-#include "conveq/paths.hpp"
-#include "conveq/reference.hpp"
-#include "conveq/session.hpp"
+#include "conveq/check/reference.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/paths/path.hpp"
+#include "conveq/session/session.hpp"
 
 using conveq::ConvData;
 using conveq::Problem;

@@ -1,8 +1,8 @@
 // Problem semantics: output sizes, PyTorch's 'same' padding split, and the FLOP rule.
 #include <catch2/catch.hpp>
 
-#include "conveq/error.hpp"
-#include "conveq/problem.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/core/problem.hpp"
 
 namespace {
 conveq::Problem make_1d(const std::string& length, const std::string& kernel,

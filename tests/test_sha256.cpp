@@ -1,4 +1,4 @@
-#include "conveq/sha256.hpp"
+#include "conveq/io/sha256.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "conveq/error.hpp"
+#include "conveq/core/error.hpp"
 
 namespace {
 

@@ -1,11 +1,11 @@
 // Suite files: lines, names, comments, and the selection by --filter and --shard.
-#include "conveq/suite.hpp"
+#include "conveq/suite/suite.hpp"
 #include "input_error.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "conveq/error.hpp"
+#include "conveq/core/error.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "cli_runner.hpp"
-#include "conveq/suite.hpp"
+#include "conveq/suite/suite.hpp"
 
 namespace {
 

@@ -1,11 +1,11 @@
 // Running a suite in-process: every problem's report is kept, and a problem that throws stays
 // in the report with its error while the others still run.
-#include "conveq/suite_run.hpp"
+#include "conveq/suite/suite_run.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "conv_tester.hpp"
-#include "conveq/error.hpp"
+#include "conveq/core/error.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Tensors from .npy files: the problem derived from their shapes, contradictions with typed
 // options, conversions into the working dtype, the --expect tolerance, saved outputs.
-#include "conveq/tensor_files.hpp"
+#include "conveq/io/tensor_files.hpp"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "cli_runner.hpp"
-#include "conveq/error.hpp"
+#include "conveq/core/error.hpp"
 #include "npy_test_files.hpp"
 
 namespace {

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "compare_command.hpp"
-#include "conveq/error.hpp"
-#include "conveq/json_file.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/io/json_file.hpp"
 
 namespace conveq::cli {
 

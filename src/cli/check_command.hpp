@@ -3,7 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "conveq/baseline.hpp"
+#include "conveq/suite/baseline.hpp"
 
 namespace conveq::cli {
 

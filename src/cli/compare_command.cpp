@@ -4,9 +4,9 @@
 #include <limits>
 #include <sstream>
 
-#include "conveq/atomic_file.hpp"
-#include "conveq/error.hpp"
-#include "conveq/report.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/io/atomic_file.hpp"
+#include "conveq/report/report.hpp"
 
 namespace conveq::cli {
 namespace {

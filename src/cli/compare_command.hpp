@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "conveq/problem.hpp"
-#include "conveq/session.hpp"
-#include "conveq/tensor_files.hpp"
+#include "conveq/core/problem.hpp"
+#include "conveq/io/tensor_files.hpp"
+#include "conveq/session/session.hpp"
 
 namespace conveq::cli {
 

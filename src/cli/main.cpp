@@ -6,14 +6,15 @@
 
 #include "check_command.hpp"
 #include "compare_command.hpp"
-#include "conveq/error.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/core/version.hpp"
 #include "run_command.hpp"
 #include "show_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"conveq: do two formulations of a convolution compute the same thing?"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "conveq " CONVEQ_VERSION);
+  app.set_version_flag("--version", std::string("conveq ") + conveq::build::kVersion);
 
   conveq::cli::CompareCommandOptions compare_options;
   CLI::App* compare = app.add_subcommand(

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include "conveq/error.hpp"
-#include "conveq/shell_word.hpp"
-#include "conveq/suite.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/core/shell_word.hpp"
+#include "conveq/suite/suite.hpp"
 
 namespace conveq::cli {
 namespace {

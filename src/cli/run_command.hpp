@@ -4,7 +4,7 @@
 #include <string>
 
 #include "compare_command.hpp"
-#include "conveq/suite_run.hpp"
+#include "conveq/suite/suite_run.hpp"
 
 namespace conveq::cli {
 

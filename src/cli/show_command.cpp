@@ -2,10 +2,10 @@
 
 #include <iostream>
 
-#include "conveq/error.hpp"
-#include "conveq/json_file.hpp"
-#include "conveq/report.hpp"
-#include "conveq/suite_run.hpp"
+#include "conveq/core/error.hpp"
+#include "conveq/io/json_file.hpp"
+#include "conveq/report/report.hpp"
+#include "conveq/suite/suite_run.hpp"
 
 namespace conveq::cli {
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "conveq/gemm.hpp"
-#include "conveq/paths.hpp"
+#include "conveq/paths/gemm.hpp"
+#include "conveq/paths/path.hpp"
 
 namespace conveq {
 namespace {

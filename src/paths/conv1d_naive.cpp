@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "conveq/parallel.hpp"
-#include "conveq/paths.hpp"
+#include "conveq/core/parallel.hpp"
+#include "conveq/paths/path.hpp"
 #include "row_taps.hpp"
 
 namespace conveq {

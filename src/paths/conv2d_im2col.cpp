@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "conveq/gemm.hpp"
-#include "conveq/paths.hpp"
+#include "conveq/paths/gemm.hpp"
+#include "conveq/paths/path.hpp"
 
 namespace conveq {
 namespace {

@@ -1,5 +1,5 @@
 // The formulations' views of a problem and the list of paths.
-#include "conveq/paths.hpp"
+#include "conveq/paths/path.hpp"
 
 namespace conveq {
 

@@ -1,0 +1,87 @@
+#pragma once
+// Compares two outputs element by element against a tolerance and describes how far
+// apart they are: maxima, percentiles, a ULP histogram, the worst mismatches with their
+// coordinates, NaN/Inf accounting, and a verdict (passed, failed or mistrusted).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "conveq/check/bound.hpp"
+#include "conveq/core/problem.hpp"
+
+namespace conveq {
+
+struct CompareOptions {
+  bool equal_nan = false;  // NaN == NaN only when asked (torch.testing's equal_nan)
+  int worst_count = 10;    // how many worst mismatches to list
+};
+
+// What is compared: `expected` is the trusted side (the reference, or a path's twin).
+struct CompareInput {
+  std::string a_name, b_name;
+  std::span<const double> a, b;   // the two outputs, (N, Cout, OH, OW) flattened
+  std::span<const double> scale;  // sum |w||x| + |b| per output, from the reference
+  std::vector<int64_t> shape;     // for coordinates: the problem's output shape
+  DType dtype = DType::float32;   // ULPs are counted in this type
+  Tolerance tolerance;
+};
+
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+
+struct Mismatch {
+  std::vector<int64_t> index;  // output coordinates
+  double a = 0, b = 0, difference = 0, tolerance = 0;
+};
+
+struct NonFiniteCounts {
+  int64_t nan = 0, positive_inf = 0, negative_inf = 0;
+  void add(double value);
+};
+
+// NaN and infinity counts of any range of numbers: outputs, inputs, files.
+template <typename Range>
+NonFiniteCounts count_nonfinite(const Range& values) {
+  NonFiniteCounts counts;
+  for (const auto v : values) counts.add(static_cast<double>(v));
+  return counts;
+}
+
+enum class Status { passed, failed, mistrusted };
+std::string to_string(Status status);
+
+struct ComparisonResult {
+  std::string a, b;
+  int64_t elements = 0;
+  double max_abs_error = 0;          // +inf when a NaN or infinity mismatched
+  double max_rel_error = 0;          // |a-b| / max(|b|, scale / 1024)
+  double max_scaled_error = 0;       // |a-b| / scale: error relative to the computation's magnitude
+  double mean_abs_error = 0;         // over elements with a finite difference
+  double max_ulp = 0;                // in the problem's dtype; +inf with a NaN mismatch
+  int64_t mismatches = 0;            // elements outside their tolerance
+  std::vector<int64_t> worst_index;  // where bound_utilisation is largest
+  double worst_a = 0, worst_b = 0;
+  double bound_utilisation = 0;  // max |a-b| / tolerance_i; <= 1 passes
+  Percentiles abs_error, rel_error;
+  std::vector<int64_t> ulp_histogram;      // [0] = 0 ULP, [k] = [2^(k-1), 2^k) ULP
+  int64_t ulp_not_comparable = 0;          // elements with a NaN on either side
+  std::vector<Mismatch> worst_mismatches;  // largest utilisation first
+  NonFiniteCounts a_nonfinite, b_nonfinite;
+  int64_t nan_mismatches = 0, inf_mismatches = 0;
+  Status status = Status::passed;
+  std::string reason;  // why failed or mistrusted; empty when passed
+  Tolerance tolerance;
+};
+
+ComparisonResult compare_outputs(const CompareInput& input, const CompareOptions& options);
+
+// Distance in units in the last place between a and b as values of `dtype` (b is rounded
+// to dtype first). Opposite-sign zeros are 0 apart; NaN on either side gives +inf.
+double ulp_distance(double a, double b, DType dtype);
+
+// Row-major coordinates of a flat index.
+std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape);
+
+}  // namespace conveq

@@ -1,0 +1,26 @@
+#pragma once
+// The ground truth: direct loops that accumulate in a wider type than the problem's
+// (double for float32 problems, long double for float64 ones), and the magnitude
+// scale sum |w||x| + |b| of every output, which the error bounds are measured against.
+#include <string>
+#include <xtensor/xtensor.hpp>
+
+#include "conveq/core/fill.hpp"
+#include "conveq/core/problem.hpp"
+
+namespace conveq {
+
+struct ReferenceOutput {
+  xt::xtensor<double, 1> value;  // (N, Cout, OH, OW) flattened, rounded to double
+  xt::xtensor<double, 1> scale;  // sum |w||x| + |b| per output
+};
+
+// The accumulation type's name and unit roundoff: "float64" 2^-53, "long double" 2^-64.
+std::string reference_accumulation(DType dtype);
+double reference_unit_roundoff(DType dtype);
+
+template <typename T>
+void compute_reference(const Problem& problem, const ConvData<T>& data, int threads,
+                       ReferenceOutput& out);
+
+}  // namespace conveq

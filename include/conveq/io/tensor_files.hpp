@@ -1,0 +1,86 @@
+#pragma once
+// Real tensors in and out of `conveq compare`: the problem derived from .npy files (--input,
+// --weight, --bias), an externally computed output (--expect) compared like a path, and every
+// output saved as .npy (--save-outputs). The .npy format itself is npy.hpp's job; this file
+// adds what the tensors mean: ranks, channels, groups, bias length, conversions.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "conveq/check/bound.hpp"
+#include "conveq/core/fill.hpp"
+#include "conveq/core/problem.hpp"
+#include "conveq/io/npy.hpp"
+
+namespace conveq {
+
+// The file options as typed; empty: not given.
+struct TensorFileOptions {
+  std::string input, weight, bias, expect;
+};
+
+// One file as read, with what the report says about it.
+struct TensorFile {
+  std::string option;  // "--input", "--weight", "--bias", "--expect"
+  std::string path;    // as given
+  npy::Array array;
+  std::string sha256;
+  // Into the working dtype, e.g. "float64 -> float32 (rounded)"; empty: none (same dtype, or
+  // --expect, which is compared exactly as stored).
+  std::string conversion;
+  int64_t values_changed = 0;                               // by the conversion
+  std::string what() const { return option + " " + path; }  // starts every message
+};
+
+struct TensorFiles {
+  std::optional<TensorFile> input, weight, bias, expect;
+  // The file options that reproduce this run, with absolute paths, for `repro`.
+  std::string options_string() const;
+  // The report's `inputs`.
+  nlohmann::json to_json() const;
+  // Any of --input/--weight/--bias was rounded into the working dtype.
+  bool inputs_rounded() const;
+};
+
+// Reads every given file and returns the problem: from the shapes of --input and --weight (and
+// --bias) when given, else from `options` as usual. `given` names the problem options typed on
+// the command line ("--in", "--kernel", ...): each must agree with the files, and --fill/--seed
+// make no sense with them. Checks --expect's shape against the problem's output. Files larger
+// than npy::kMaxFileBytes are refused before they are read. Throws InputError.
+std::pair<Problem, TensorFiles> load_tensor_files(const TensorFileOptions& files,
+                                                  const ProblemOptions& options,
+                                                  const std::set<std::string>& given);
+
+// The files' values in the working dtype, shaped as the paths expect (1D as H = 1). Call it
+// after check_resources: this is where the problem's memory starts to be allocated.
+template <typename T>
+ConvData<T> to_conv_data(const Problem& problem, const TensorFiles& files);
+
+// --expect against the reference and against a path. u is the unit roundoff of the coarser of
+// the working dtype and the file's stored dtype; see docs/report.md#inputs-npy-files.
+Tolerance expected_vs_reference_tolerance(const Problem& problem, const TensorFiles& files);
+Tolerance expected_vs_path_tolerance(const Problem& problem, const TensorFiles& files);
+
+// --save-outputs DIR: refuses, before the run, a DIR that is not a directory or could not be
+// created (its nearest existing ancestor must be a writable directory). Creates nothing.
+void check_save_directory(const std::string& dir);
+
+template <typename T>
+struct NamedOutput {
+  std::string name;  // a path's name: "conv1d/naive" is saved as conv1d_naive.npy
+  const T* data;     // problem.output_elements() values, (N, Cout, OH, OW) order
+};
+
+// Writes DIR/<name with '/' -> '_'>.npy per output, reference.npy (float64) and the inputs as
+// used (input.npy, weight.npy, bias.npy with a bias) in the working dtype, all in the problem's
+// PyTorch shapes, each atomically. Creates DIR (and parents) if missing. Throws InputError.
+template <typename T>
+void save_outputs(const std::string& dir, const Problem& problem, const ConvData<T>& data,
+                  const std::vector<NamedOutput<T>>& outputs, std::span<const double> reference);
+
+}  // namespace conveq

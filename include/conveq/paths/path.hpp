@@ -1,0 +1,86 @@
+#pragma once
+// The implementations conveq compares. Each path is one formulation (the tensor layout
+// it sees: conv1d, conv2d, conv2d_hw, linear) computed by one algorithm (naive, im2col,
+// gemm), in the problem's working dtype, writing the whole output in (N, Cout, OH, OW)
+// order. The float64 reference lives in reference.hpp.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "conveq/core/fill.hpp"
+#include "conveq/core/problem.hpp"
+
+namespace conveq {
+
+// A convolution as one formulation sees it. conv1d views have h = kh = oh = 1.
+struct ConvGeometry {
+  int64_t batch, in_channels, out_channels, groups;
+  int64_t h, w;    // input spatial size
+  int64_t kh, kw;  // kernel
+  int64_t sh, sw;  // stride
+  int64_t ph, pw;  // padding before (top, left); the padding after only sets oh, ow
+  int64_t dh, dw;  // dilation
+  int64_t oh, ow;  // output spatial size
+  int64_t cin_g() const { return in_channels / groups; }
+  int64_t cout_g() const { return out_channels / groups; }
+  std::vector<int64_t> input_shape(bool rank1) const;
+  std::vector<int64_t> weight_shape(bool rank1) const;
+  std::vector<int64_t> output_shape(bool rank1) const;
+};
+
+// The problem seen as Conv2d on (N, C, H, W); a 1D problem is the unsqueezed (N, C, 1, L).
+ConvGeometry conv2d_view(const Problem& problem);
+// The problem seen as Conv1d on (N, C, L). Exists for 1D problems, 2D problems with
+// H = 1 and KH = 1, and pointwise problems (over the flattened H*W).
+bool has_conv1d_view(const Problem& problem);
+ConvGeometry conv1d_view(const Problem& problem);
+// A pointwise 1D problem folded to (N, C, fold_h, fold_w).
+ConvGeometry folded_view(const Problem& problem);
+
+template <typename T>
+class Path {
+ public:
+  virtual ~Path() = default;
+  std::string name() const { return op() + "/" + algorithm(); }
+  virtual std::string op() const = 0;         // the formulation: "conv1d", "conv2d", ...
+  virtual std::string algorithm() const = 0;  // "naive", "im2col", "gemm"
+  // Why this path does not compute the problem's convolution; empty when it does.
+  virtual std::string skip_reason(const Problem& problem) const = 0;
+  // The geometry this path sees (its input/weight/output shapes come from it).
+  virtual ConvGeometry geometry(const Problem& problem) const = 0;
+  virtual bool is_rank1() const { return false; }
+  // Everything that is not the convolution itself: buffers, layout changes. Not timed.
+  virtual void prepare(const Problem& problem, const ConvData<T>& data, int threads) = 0;
+  // The convolution, writing every element of `output` (N, Cout, OH, OW). Timed.
+  virtual void run(T* output) = 0;
+  // Work after the timed region (e.g. back from channels-last). Not timed.
+  virtual void finish(T* /*output*/) {}
+};
+
+template <typename T>
+using PathList = std::vector<std::unique_ptr<Path<T>>>;
+
+// Every path conveq knows, in report order.
+template <typename T>
+PathList<T> all_paths();
+std::vector<std::string> all_path_names();
+
+// One factory per algorithm file.
+template <typename T>
+std::unique_ptr<Path<T>> make_conv1d_naive();
+template <typename T>
+std::unique_ptr<Path<T>> make_conv1d_im2col();
+template <typename T>
+std::unique_ptr<Path<T>> make_conv2d_naive(bool folded);
+template <typename T>
+std::unique_ptr<Path<T>> make_conv2d_im2col(bool folded);
+template <typename T>
+std::unique_ptr<Path<T>> make_linear_gemm();
+
+}  // namespace conveq
+
+namespace conveq {
+// Shared skip reasons, so every path of a formulation gives the same one.
+std::string conv1d_skip_reason(const Problem& problem);
+std::string folded_skip_reason(const Problem& problem);
+}  // namespace conveq

@@ -1,0 +1,62 @@
+#pragma once
+// The flow of `conveq run`: every selected problem of a suite through run_compare, and one
+// suite report holding each problem's report. The layout is described in docs/ci.md and
+// docs/report.schema.json ($defs/suite_report).
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "conveq/core/problem.hpp"
+#include "conveq/session/session.hpp"
+#include "conveq/suite/suite.hpp"
+
+namespace conveq {
+
+// A suite line made runnable (by the CLI, which owns the option parsing).
+struct SuiteProblem {
+  SuiteLine line;
+  Problem problem;
+  RunOptions run;
+};
+
+// What the "suite" block of the report records about the run.
+struct SuiteRunInfo {
+  std::string file;
+  Shard shard;
+  std::string filter;           // empty: none
+  size_t problems_in_file = 0;  // before --filter and --shard
+  std::string command;          // the `conveq run ...` command that reproduces this run
+  int threads = 0;              // the run-level --threads (0: every hardware thread)
+};
+
+// Called after each problem with its entry of the report's "problems" array.
+using ProblemDone = std::function<void(const nlohmann::json& entry)>;
+
+// Runs the problems in order. A problem whose run throws stays in the report with an
+// "error" field (status "error", counted as failed) and the run goes on.
+// exit_status: kExitFailed when any problem failed, else kExitMistrusted when any was
+// mistrusted, else kExitPassed.
+SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
+                        const ProblemDone& done);
+
+// A suite report has "problems"; a single compare report has "comparisons".
+bool is_suite_report(const nlohmann::json& report);
+// The name a single report's problem gets when it is treated as a suite of one.
+inline constexpr const char* kSingleReportName = "report";
+// A single report wrapped as a suite of one (for `conveq check`); a suite report as is.
+nlohmann::json as_suite_report(const nlohmann::json& report);
+
+// The largest bound utilisation over a compare report's comparisons; +inf when one is
+// null (a non-finite difference).
+double largest_bound_utilisation(const nlohmann::json& report);
+
+// One line per problem: status, name, largest bound utilisation, the repro command.
+std::string format_problem_line(const nlohmann::json& entry);
+// Exactly "N passed, M failed, K mistrusted" (internal errors count as failed).
+std::string format_summary_line(const nlohmann::json& summary);
+// A suite report for a terminal (`conveq show`): header, one line per problem, the summary,
+// and with `details` every problem's own report as format_text prints it.
+std::string format_suite_text(const nlohmann::json& suite_report, bool details);
+
+}  // namespace conveq

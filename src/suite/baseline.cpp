@@ -1,0 +1,404 @@
+#include "conveq/suite/baseline.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "conveq/core/error.hpp"
+#include "conveq/core/problem.hpp"
+#include "conveq/report/report.hpp"
+#include "conveq/suite/suite_run.hpp"
+
+namespace conveq {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Non-finite numbers are written as null in reports.
+double number_or_inf(const nlohmann::json& value) {
+  return value.is_number() ? value.get<double>() : kInf;
+}
+
+nlohmann::json finite_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+std::string format_number(double value, const char* format = "%.3g") {
+  if (!std::isfinite(value)) return "inf";
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+// What makes two reports' problems the same computation; the options' spelling
+// ("--padding same" or "1") and the run options (threads, repeats) do not matter.
+std::string problem_signature(const nlohmann::json& problem) {
+  nlohmann::json signature;
+  for (const char* key : {"input_shape", "weight_shape", "output_shape", "kernel", "stride",
+                          "dilation", "groups", "bias", "fold", "dtype", "fill", "seed"}) {
+    signature[key] = problem.at(key);
+  }
+  for (const char* side : {"top", "bottom", "left", "right"}) {
+    signature["padding"][side] = problem.at("padding").at(side);
+  }
+  return signature.dump();
+}
+
+std::map<std::string, const nlohmann::json*> by_name(const nlohmann::json& entries,
+                                                     const std::string& report_name) {
+  std::map<std::string, const nlohmann::json*> map;
+  for (const auto& entry : entries) {
+    const std::string name = entry.at("name");
+    if (!map.emplace(name, &entry).second) {
+      throw InputError(report_name + ": problem name \"" + name + "\" appears twice");
+    }
+  }
+  return map;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+struct ProblemCheck {
+  const std::string& name;
+  const nlohmann::json& current;  // compare reports
+  const nlohmann::json& baseline;
+  const CheckThresholds& thresholds;
+  CheckResult& result;
+
+  void add(const std::string& subject, const std::string& metric, nlohmann::json base,
+           nlohmann::json cur, Change change, const std::string& reason) {
+    result.rows.push_back({name, subject, metric, std::move(base), std::move(cur), change, reason});
+  }
+
+  void paths() {
+    std::map<std::string, const nlohmann::json*> current_paths;
+    for (const auto& p : current.at("paths")) current_paths[p.at("name")] = &p;
+    for (const auto& base_path : baseline.at("paths")) {
+      const std::string path = base_path.at("name");
+      const double base_ms = number_or_inf(base_path.at("timing").at("median_ms"));
+      const auto found = current_paths.find(path);
+      if (found == current_paths.end()) {
+        add(path, "median_ms", finite_or_null(base_ms), nullptr, Change::regression,
+            "no longer run");
+        continue;
+      }
+      ++result.paths;
+      const double cur_ms = number_or_inf(found->second->at("timing").at("median_ms"));
+      current_paths.erase(found);
+      const double slowdown = thresholds.max_slowdown;
+      if (cur_ms > slowdown * base_ms && cur_ms - base_ms >= thresholds.min_time_ms) {
+        add(path, "median_ms", base_ms, cur_ms, Change::regression,
+            "slower by more than " + format_number(slowdown) + "x");
+      } else if (base_ms > slowdown * cur_ms && base_ms - cur_ms >= thresholds.min_time_ms) {
+        add(path, "median_ms", base_ms, cur_ms, Change::improvement,
+            "faster by more than " + format_number(slowdown) + "x");
+      }
+    }
+    for (const auto& [path, p] : current_paths) {
+      add(path, "median_ms", nullptr,
+          finite_or_null(number_or_inf(p->at("timing").at("median_ms"))), Change::note,
+          "new path, not in the baseline");
+    }
+  }
+
+  // A problem can fail with every comparison passing (e.g. --check-determinism); its verdict
+  // is checked too, unless a comparison's status change already explains it.
+  void verdict(size_t first_row) {
+    const std::string base_status = baseline.at("verdict").at("status");
+    const std::string cur_status = current.at("verdict").at("status");
+    if ((base_status == "failed") == (cur_status == "failed")) return;
+    for (size_t i = first_row; i < result.rows.size(); ++i) {
+      if (result.rows[i].metric == "status" && result.rows[i].change != Change::note) return;
+    }
+    if (cur_status == "failed") {
+      add("verdict", "status", base_status, cur_status, Change::regression,
+          "now fails: " + current.at("verdict").at("summary").get<std::string>());
+    } else {
+      add("verdict", "status", base_status, cur_status, Change::improvement, "now passes");
+    }
+  }
+
+  void comparisons() {
+    const auto& problem = current.at("problem");
+    const double u = unit_roundoff(parse_dtype(problem.at("dtype")));
+    const int64_t terms =
+        problem.at("reduction_length").get<int64_t>() + (problem.at("bias").get<bool>() ? 1 : 0);
+    const double floor = error_growth_floor(terms);
+    const double growth = thresholds.max_error_growth;
+
+    std::map<std::string, const nlohmann::json*> current_comparisons;
+    for (const auto& c : current.at("comparisons")) {
+      current_comparisons[c.at("a").get<std::string>() + " vs " + c.at("b").get<std::string>()] =
+          &c;
+    }
+    for (const auto& base_c : baseline.at("comparisons")) {
+      const std::string subject =
+          base_c.at("a").get<std::string>() + " vs " + base_c.at("b").get<std::string>();
+      const std::string base_status = base_c.at("status");
+      const auto found = current_comparisons.find(subject);
+      if (found == current_comparisons.end()) {
+        add(subject, "status", base_status, nullptr, Change::regression, "no longer compared");
+        continue;
+      }
+      ++result.comparisons;
+      const auto& cur_c = *found->second;
+      current_comparisons.erase(found);
+
+      const std::string cur_status = cur_c.at("status");
+      if (base_status != "failed" && cur_status == "failed") {
+        add(subject, "status", base_status, cur_status, Change::regression,
+            "now fails: " + cur_c.at("reason").get<std::string>());
+      } else if (base_status == "failed" && cur_status != "failed") {
+        add(subject, "status", base_status, cur_status, Change::improvement, "now passes");
+      } else if (base_status != cur_status) {
+        add(subject, "status", base_status, cur_status, Change::note,
+            cur_c.at("reason").get<std::string>());
+      }
+
+      const double base_error = number_or_inf(base_c.at("max_scaled_error")) / u;
+      const double cur_error = number_or_inf(cur_c.at("max_scaled_error")) / u;
+      const std::string rule = "max error grew by more than " + format_number(growth) +
+                               "x, above the floor of " + format_number(floor) + " u";
+      if (!std::isfinite(cur_error) && std::isfinite(base_error)) {
+        add(subject, "max_scaled_error_u", base_error, nullptr, Change::regression,
+            "a NaN or infinity where the baseline was finite");
+      } else if (std::isfinite(cur_error) && !std::isfinite(base_error)) {
+        add(subject, "max_scaled_error_u", nullptr, cur_error, Change::improvement, "finite again");
+      } else if (cur_error > growth * base_error && cur_error > floor) {
+        add(subject, "max_scaled_error_u", base_error, cur_error, Change::regression, rule);
+      } else if (base_error > growth * cur_error && base_error > floor) {
+        add(subject, "max_scaled_error_u", base_error, cur_error, Change::improvement,
+            "max error shrank by more than " + format_number(growth) + "x");
+      }
+    }
+    for (const auto& [subject, c] : current_comparisons) {
+      add(subject, "status", nullptr, c->at("status"), Change::note,
+          "new comparison, not in the baseline");
+    }
+  }
+};
+
+// Differences between the reports that make timings (not errors) hard to compare.
+void add_context_notes(const nlohmann::json& current, const nlohmann::json& baseline,
+                       CheckResult& result) {
+  const auto& ch = current.at("host");
+  const auto& bh = baseline.at("host");
+  for (const char* key : {"cpu_model", "hostname", "threads_used"}) {
+    if (ch.at(key) != bh.at(key)) {
+      result.notes.push_back(std::string("host ") + key + " differs (current " + ch.at(key).dump() +
+                             ", baseline " + bh.at(key).dump() + "): timings are machine-specific");
+    }
+  }
+  const auto& ct = current.at("tool");
+  const auto& bt = baseline.at("tool");
+  if (ct.at("version") != bt.at("version") || ct.at("build_type") != bt.at("build_type")) {
+    result.notes.push_back("tool differs (current " + ct.at("version").get<std::string>() + " " +
+                           ct.at("build_type").get<std::string>() + ", baseline " +
+                           bt.at("version").get<std::string>() + " " +
+                           bt.at("build_type").get<std::string>() + ")");
+  }
+}
+
+}  // namespace
+
+void validate(const CheckThresholds& t) {
+  auto require = [](const char* option, double value, double min_value) {
+    if (!std::isfinite(value) || value < min_value) {
+      throw InputError(std::string(option) + " " + format_number(value, "%g") +
+                       ": must be a finite number >= " + format_number(min_value, "%g"));
+    }
+  };
+  require("--max-slowdown", t.max_slowdown, 1);
+  require("--max-error-growth", t.max_error_growth, 1);
+  require("--min-time-ms", t.min_time_ms, 0);
+}
+
+double error_growth_floor(int64_t terms) {
+  return 2.0 * std::sqrt(static_cast<double>(std::max<int64_t>(terms, 1)));
+}
+
+std::string to_string(Change change) {
+  switch (change) {
+    case Change::regression:
+      return "regression";
+    case Change::improvement:
+      return "improvement";
+    case Change::note:
+      return "note";
+  }
+  return "?";
+}
+
+int CheckResult::count(Change change) const {
+  int n = 0;
+  for (const auto& row : rows) n += row.change == change ? 1 : 0;
+  return n;
+}
+
+CheckResult check_against_baseline(const nlohmann::json& current_report,
+                                   const nlohmann::json& baseline_report,
+                                   const CheckThresholds& thresholds,
+                                   const std::string& current_name,
+                                   const std::string& baseline_name) {
+  validate(thresholds);
+  const auto& current_version = current_report.at("schema_version");
+  const auto& baseline_version = baseline_report.at("schema_version");
+  if (current_version != baseline_version) {
+    throw InputError("cannot compare " + current_name + " (schema_version " +
+                     current_version.dump() + ") with " + baseline_name + " (schema_version " +
+                     baseline_version.dump() + "): refresh the baseline with this conveq");
+  }
+  const nlohmann::json current = as_suite_report(current_report);
+  const nlohmann::json baseline = as_suite_report(baseline_report);
+  const auto current_problems = by_name(current.at("problems"), current_name);
+  const auto baseline_problems = by_name(baseline.at("problems"), baseline_name);
+
+  // Everything that makes the reports incomparable, listed together.
+  std::vector<std::string> only_in_current, only_in_baseline, different;
+  // In report order (suite order), not name order: that is how people read the suite.
+  for (const auto& current_entry : current.at("problems")) {
+    const std::string name = current_entry.at("name");
+    const nlohmann::json* entry = &current_entry;
+    const auto found = baseline_problems.find(name);
+    if (found == baseline_problems.end()) {
+      only_in_current.push_back(name);
+    } else if (entry->contains("report") && found->second->contains("report") &&
+               problem_signature(entry->at("report").at("problem")) !=
+                   problem_signature(found->second->at("report").at("problem"))) {
+      different.push_back(name + " (current: " + entry->at("repro").get<std::string>() +
+                          "; baseline: " + found->second->at("repro").get<std::string>() + ")");
+    }
+  }
+  for (const auto& baseline_entry : baseline.at("problems")) {
+    const std::string name = baseline_entry.at("name");
+    if (!thresholds.subset && current_problems.count(name) == 0) only_in_baseline.push_back(name);
+  }
+  std::vector<std::string> reasons;
+  if (!only_in_baseline.empty()) {
+    reasons.push_back("problems missing from " + current_name + ": " +
+                      join_names(only_in_baseline));
+  }
+  if (!only_in_current.empty()) {
+    reasons.push_back("problems missing from " + baseline_name + ": " +
+                      join_names(only_in_current));
+  }
+  if (!different.empty()) {
+    reasons.push_back("same name, different problem: " + join_names(different));
+  }
+  if (!reasons.empty()) {
+    std::string message = "cannot compare " + current_name + " with " + baseline_name + ":";
+    for (const auto& reason : reasons) message += "\n  " + reason;
+    throw InputError(message);
+  }
+
+  CheckResult result;
+  add_context_notes(current, baseline, result);
+  for (const auto& current_entry : current.at("problems")) {
+    const std::string name = current_entry.at("name");
+    const nlohmann::json* entry = &current_entry;
+    const nlohmann::json& base_entry = *baseline_problems.at(name);
+    if (!base_entry.contains("report")) {
+      result.notes.push_back("problem " + name + " has no report in the baseline (" +
+                             base_entry.value("error", std::string("error")) + "); not checked");
+      continue;
+    }
+    if (!entry->contains("report")) {
+      result.rows.push_back({name, "-", "status", base_entry.at("status"), "error",
+                             Change::regression,
+                             "stopped with an error: " + entry->value("error", std::string())});
+      continue;
+    }
+    ++result.problems;
+    ProblemCheck check{name, entry->at("report"), base_entry.at("report"), thresholds, result};
+    const size_t first_row = result.rows.size();
+    check.comparisons();
+    check.verdict(first_row);
+    check.paths();
+  }
+  return result;
+}
+
+std::string format_check(const CheckResult& result, const CheckThresholds& thresholds) {
+  auto pad = [](std::string text, size_t width) {
+    if (text.size() < width) text.append(width - text.size(), ' ');
+    return text + " ";
+  };
+  auto value = [](const nlohmann::json& v, const std::string& metric) -> std::string {
+    if (v.is_null()) return "-";
+    if (v.is_string()) return v.get<std::string>();
+    if (metric == "median_ms") return format_number(v.get<double>(), "%.4g") + " ms";
+    return format_number(v.get<double>()) + " u";
+  };
+  std::ostringstream out;
+  size_t problem_width = 7, subject_width = 7;
+  for (const auto& row : result.rows) {
+    problem_width = std::max(problem_width, row.problem.size());
+    subject_width = std::max(subject_width, row.subject.size());
+  }
+  if (!result.rows.empty()) {
+    out << pad("change", 11) << pad("problem", problem_width) << pad("subject", subject_width)
+        << pad("metric", 18) << pad("baseline", 12) << pad("current", 12) << pad("ratio", 8)
+        << "reason\n";
+  }
+  // Regressions first: they are what a CI log reader looks for.
+  for (const Change change : {Change::regression, Change::improvement, Change::note}) {
+    for (const auto& row : result.rows) {
+      if (row.change != change) continue;
+      std::string ratio = "-";
+      if (row.baseline.is_number() && row.current.is_number() && row.baseline.get<double>() > 0) {
+        ratio = format_number(row.current.get<double>() / row.baseline.get<double>()) + "x";
+      }
+      out << pad(change == Change::regression ? "REGRESSION" : to_string(change), 11)
+          << pad(row.problem, problem_width) << pad(row.subject, subject_width)
+          << pad(row.metric, 18) << pad(value(row.baseline, row.metric), 12)
+          << pad(value(row.current, row.metric), 12) << pad(ratio, 8) << row.reason << "\n";
+    }
+  }
+  for (const auto& note : result.notes) out << "note: " << note << "\n";
+  const int regressions = result.count(Change::regression);
+  const int improvements = result.count(Change::improvement);
+  out << "check: " << result.problems << " problems, " << result.comparisons << " comparisons, "
+      << result.paths << " paths (max slowdown " << format_number(thresholds.max_slowdown)
+      << "x, max error growth " << format_number(thresholds.max_error_growth)
+      << "x): " << regressions << (regressions == 1 ? " regression, " : " regressions, ")
+      << improvements << (improvements == 1 ? " improvement" : " improvements") << "\n";
+  return out.str();
+}
+
+nlohmann::json check_json(const CheckResult& result, const CheckThresholds& thresholds,
+                          const std::string& current_name, const std::string& baseline_name) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : result.rows) {
+    rows.push_back({{"change", to_string(row.change)},
+                    {"problem", row.problem},
+                    {"subject", row.subject},
+                    {"metric", row.metric},
+                    {"baseline", row.baseline},
+                    {"current", row.current},
+                    {"reason", row.reason}});
+  }
+  return {{"schema_version", kSchemaVersion},
+          {"current", current_name},
+          {"baseline", baseline_name},
+          {"thresholds",
+           {{"max_slowdown", thresholds.max_slowdown},
+            {"max_error_growth", thresholds.max_error_growth},
+            {"min_time_ms", thresholds.min_time_ms},
+            {"subset", thresholds.subset}}},
+          {"checked",
+           {{"problems", result.problems},
+            {"comparisons", result.comparisons},
+            {"paths", result.paths}}},
+          {"regressions", result.count(Change::regression)},
+          {"improvements", result.count(Change::improvement)},
+          {"rows", rows},
+          {"notes", result.notes}};
+}
+
+}  // namespace conveq
