@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake make libcli11-dev libxtensor-dev libxtensor-blas-dev libopenblas-dev
+packages=(g++ cmake make libcli11-dev libxtensor-dev libopenblas-dev
           nlohmann-json3-dev catch2 python3 python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 // `conveq check`'s logic on real reports: identical reports pass, injected slowdowns and error
 // growth are caught, rounding-level changes from zero are not, incompatible reports are refused.
+#include "conveq/report/check_text.hpp"
 #include "conveq/suite/baseline.hpp"
 #include "input_error.hpp"
 

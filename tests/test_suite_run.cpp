@@ -1,5 +1,6 @@
 // Running a suite in-process: every problem's report is kept, and a problem that throws stays
 // in the report with its error while the others still run.
+#include "conveq/report/suite_text.hpp"
 #include "conveq/suite/suite_run.hpp"
 
 #include <catch2/catch.hpp>

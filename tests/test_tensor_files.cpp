@@ -1,6 +1,7 @@
 // Tensors from .npy files: the problem derived from their shapes, contradictions with typed
 // options, conversions into the working dtype, the --expect tolerance, saved outputs.
 #include "conveq/io/tensor_files.hpp"
+#include "conveq/report/json.hpp"
 
 #include <unistd.h>
 
@@ -85,7 +86,7 @@ TEST_CASE("a 1D problem comes from the shapes of input, weight and bias", "[tens
   CHECK_THAT(files.options_string(), Contains("--input " + l.path("x.npy")) &&
                                          Contains("--weight " + l.path("w.npy")) &&
                                          Contains("--bias " + l.path("b.npy")));
-  const auto j = files.to_json();
+  const auto j = conveq::to_json(files);
   CHECK(j["input"]["descr"] == "<f4");
   CHECK(j["input"]["shape"] == std::vector<int64_t>{2, 6, 20});
   CHECK(j["input"]["version"] == "1.0");
@@ -110,7 +111,7 @@ TEST_CASE("unbatched inputs keep their shape, and no bias file means no bias", "
   CHECK(p.input_shape() == std::vector<int64_t>{3, 7, 9});
   CHECK(p.output_shape() == std::vector<int64_t>{5, 5, 8});
   CHECK(p.output_elements() == 5 * 5 * 8);
-  CHECK(files.to_json()["bias"].is_null());
+  CHECK(conveq::to_json(files)["bias"].is_null());
 }
 
 TEST_CASE("stride, padding and dilation still come from the options", "[tensor_files]") {

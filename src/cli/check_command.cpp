@@ -5,6 +5,8 @@
 #include "compare_command.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/io/json_file.hpp"
+#include "conveq/report/check_text.hpp"
+#include "conveq/report/json.hpp"
 
 namespace conveq::cli {
 
@@ -40,7 +42,7 @@ int run_check_command(const CheckCommandOptions& o) {
   }
   std::cout << format_check(result, o.thresholds) << std::flush;
   if (!o.report.empty()) {
-    emit(o.report, check_json(result, o.thresholds, o.current, o.baseline).dump(2) + "\n",
+    emit(o.report, to_json(result, o.thresholds, o.current, o.baseline).dump(2) + "\n",
          "--report " + o.report);
   }
   return result.count(Change::regression) > 0 ? kExitFailed : kExitPassed;

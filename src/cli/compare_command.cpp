@@ -6,7 +6,7 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/io/atomic_file.hpp"
-#include "conveq/report/report.hpp"
+#include "conveq/report/text_report.hpp"
 
 namespace conveq::cli {
 namespace {

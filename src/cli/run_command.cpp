@@ -5,6 +5,7 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/shell_word.hpp"
+#include "conveq/report/suite_text.hpp"
 #include "conveq/suite/suite.hpp"
 
 namespace conveq::cli {

@@ -4,7 +4,8 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/io/json_file.hpp"
-#include "conveq/report/report.hpp"
+#include "conveq/report/suite_text.hpp"
+#include "conveq/report/text_report.hpp"
 #include "conveq/suite/suite_run.hpp"
 
 namespace conveq::cli {

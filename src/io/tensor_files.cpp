@@ -13,7 +13,6 @@
 #include "conveq/core/error.hpp"
 #include "conveq/io/atomic_file.hpp"
 #include "conveq/io/sha256.hpp"
-#include "conveq/report/report.hpp"
 
 namespace conveq {
 namespace {
@@ -98,21 +97,6 @@ void describe_conversion(TensorFile& file, DType dtype) {
     file.conversion.insert(file.conversion.size() - 1,
                            "; " + std::to_string(overflowed) + " overflowed to infinity");
   }
-}
-
-nlohmann::json file_json(const std::optional<TensorFile>& file) {
-  if (!file) return nullptr;
-  const npy::Array& a = file->array;
-  return {{"path", file->path},
-          {"descr", a.descr},
-          {"shape", a.shape},
-          {"fortran_order", a.fortran_order},
-          {"version", std::to_string(a.version_major) + "." + std::to_string(a.version_minor)},
-          {"sha256", file->sha256},
-          {"conversion",
-           file->conversion.empty() ? nlohmann::json(nullptr) : nlohmann::json(file->conversion)},
-          {"values_changed", file->values_changed},
-          {"nonfinite", nonfinite_json(count_nonfinite(a.values))}};
 }
 
 // The problem's shapes as the files give them.
@@ -311,13 +295,6 @@ std::string TensorFiles::options_string() const {
     out += (out.empty() ? "" : " ") + (*file)->option + " " + shell_word(absolute.string());
   }
   return out;
-}
-
-nlohmann::json TensorFiles::to_json() const {
-  return {{"input", file_json(input)},
-          {"weight", file_json(weight)},
-          {"bias", file_json(bias)},
-          {"expect", file_json(expect)}};
 }
 
 bool TensorFiles::inputs_rounded() const {

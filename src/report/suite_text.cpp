@@ -1,38 +1,22 @@
 // Suite results for a terminal: the per-problem lines of `conveq run` and the table of
 // `conveq show`.
+#include "conveq/report/suite_text.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <sstream>
 
-#include "conveq/report/report.hpp"
+#include "conveq/report/format.hpp"
+#include "conveq/report/text_report.hpp"
 #include "conveq/suite/suite_run.hpp"
 
 namespace conveq {
 namespace {
 
-std::string pad(std::string text, size_t width) {
-  if (text.size() < width) text.append(width - text.size(), ' ');
-  return text + " ";
-}
-
-std::string number(double value, const char* format = "%.3g") {
-  if (!std::isfinite(value)) return "inf";
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
-
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
 std::string bound_text(const nlohmann::json& entry) {
   if (!entry.contains("report")) return "-";
-  return number(largest_bound_utilisation(entry["report"]));
+  return format_number(largest_bound_utilisation(entry["report"]));
 }
 
 // The fastest path other than the reference, as "name median_ms".
@@ -47,15 +31,15 @@ std::string fastest_path(const nlohmann::json& report) {
       best_name = p.at("name").get<std::string>();
     }
   }
-  return pad(best_name, 18) + (std::isfinite(best_ms) ? number(best_ms, "%.4f") : "-");
+  return column(best_name, 18) + (std::isfinite(best_ms) ? format_number(best_ms, "%.4f") : "-");
 }
 
 }  // namespace
 
 std::string format_problem_line(const nlohmann::json& entry) {
   std::ostringstream out;
-  out << pad(upper(entry.at("status")), 10) << pad(entry.at("name"), 28) << "bound "
-      << pad(bound_text(entry), 8) << entry.at("repro").get<std::string>();
+  out << column(upper(entry.at("status")), 10) << column(entry.at("name"), 28) << "bound "
+      << column(bound_text(entry), 8) << entry.at("repro").get<std::string>();
   if (entry.contains("error")) out << "\n    error: " << entry["error"].get<std::string>();
   return out.str();
 }
@@ -78,24 +62,25 @@ std::string format_suite_text(const nlohmann::json& report, bool details) {
       << suite.at("shard").at("index").get<int64_t>() << "/"
       << suite.at("shard").at("count").get<int64_t>() << ", filter "
       << (suite.at("filter").is_null() ? "none" : suite.at("filter").get<std::string>()) << "), "
-      << number(suite.at("seconds").get<double>(), "%.1f") << " s\n";
+      << format_number(suite.at("seconds").get<double>(), "%.1f") << " s\n";
   out << "host " << host.at("hostname").get<std::string>() << ": "
       << host.at("cpu_model").get<std::string>() << ", " << host.at("threads_used") << " of "
       << host.at("hardware_threads") << " threads, " << host.at("date").get<std::string>()
       << "\n\n";
 
-  out << pad("status", 10) << pad("name", 28) << pad("comparisons", 12) << pad("bound used", 10)
-      << pad("fastest path", 18) << "median ms\n";
+  out << column("status", 10) << column("name", 28) << column("comparisons", 12)
+      << column("bound used", 10) << column("fastest path", 18) << "median ms\n";
   for (const auto& entry : report.at("problems")) {
-    out << pad(upper(entry.at("status")), 10) << pad(entry.at("name"), 28);
+    out << column(upper(entry.at("status")), 10) << column(entry.at("name"), 28);
     if (entry.contains("report")) {
       const auto& verdict = entry["report"].at("verdict");
       const int64_t total = verdict.at("passed").get<int64_t>() +
                             verdict.at("failed").get<int64_t>() +
                             verdict.at("mistrusted").get<int64_t>();
-      out << pad(std::to_string(verdict.at("passed").get<int64_t>()) + "/" + std::to_string(total),
+      out << column(
+                 std::to_string(verdict.at("passed").get<int64_t>()) + "/" + std::to_string(total),
                  12)
-          << pad(bound_text(entry), 10) << fastest_path(entry["report"]) << "\n";
+          << column(bound_text(entry), 10) << fastest_path(entry["report"]) << "\n";
       if (entry.at("status") != "passed") {
         out << "    " << verdict.at("summary").get<std::string>() << "\n";
         out << "    repro: " << entry.at("repro").get<std::string>() << "\n";

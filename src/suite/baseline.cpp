@@ -8,7 +8,6 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/problem.hpp"
-#include "conveq/report/report.hpp"
 #include "conveq/suite/suite_run.hpp"
 
 namespace conveq {
@@ -322,83 +321,6 @@ CheckResult check_against_baseline(const nlohmann::json& current_report,
     check.paths();
   }
   return result;
-}
-
-std::string format_check(const CheckResult& result, const CheckThresholds& thresholds) {
-  auto pad = [](std::string text, size_t width) {
-    if (text.size() < width) text.append(width - text.size(), ' ');
-    return text + " ";
-  };
-  auto value = [](const nlohmann::json& v, const std::string& metric) -> std::string {
-    if (v.is_null()) return "-";
-    if (v.is_string()) return v.get<std::string>();
-    if (metric == "median_ms") return format_number(v.get<double>(), "%.4g") + " ms";
-    return format_number(v.get<double>()) + " u";
-  };
-  std::ostringstream out;
-  size_t problem_width = 7, subject_width = 7;
-  for (const auto& row : result.rows) {
-    problem_width = std::max(problem_width, row.problem.size());
-    subject_width = std::max(subject_width, row.subject.size());
-  }
-  if (!result.rows.empty()) {
-    out << pad("change", 11) << pad("problem", problem_width) << pad("subject", subject_width)
-        << pad("metric", 18) << pad("baseline", 12) << pad("current", 12) << pad("ratio", 8)
-        << "reason\n";
-  }
-  // Regressions first: they are what a CI log reader looks for.
-  for (const Change change : {Change::regression, Change::improvement, Change::note}) {
-    for (const auto& row : result.rows) {
-      if (row.change != change) continue;
-      std::string ratio = "-";
-      if (row.baseline.is_number() && row.current.is_number() && row.baseline.get<double>() > 0) {
-        ratio = format_number(row.current.get<double>() / row.baseline.get<double>()) + "x";
-      }
-      out << pad(change == Change::regression ? "REGRESSION" : to_string(change), 11)
-          << pad(row.problem, problem_width) << pad(row.subject, subject_width)
-          << pad(row.metric, 18) << pad(value(row.baseline, row.metric), 12)
-          << pad(value(row.current, row.metric), 12) << pad(ratio, 8) << row.reason << "\n";
-    }
-  }
-  for (const auto& note : result.notes) out << "note: " << note << "\n";
-  const int regressions = result.count(Change::regression);
-  const int improvements = result.count(Change::improvement);
-  out << "check: " << result.problems << " problems, " << result.comparisons << " comparisons, "
-      << result.paths << " paths (max slowdown " << format_number(thresholds.max_slowdown)
-      << "x, max error growth " << format_number(thresholds.max_error_growth)
-      << "x): " << regressions << (regressions == 1 ? " regression, " : " regressions, ")
-      << improvements << (improvements == 1 ? " improvement" : " improvements") << "\n";
-  return out.str();
-}
-
-nlohmann::json check_json(const CheckResult& result, const CheckThresholds& thresholds,
-                          const std::string& current_name, const std::string& baseline_name) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& row : result.rows) {
-    rows.push_back({{"change", to_string(row.change)},
-                    {"problem", row.problem},
-                    {"subject", row.subject},
-                    {"metric", row.metric},
-                    {"baseline", row.baseline},
-                    {"current", row.current},
-                    {"reason", row.reason}});
-  }
-  return {{"schema_version", kSchemaVersion},
-          {"current", current_name},
-          {"baseline", baseline_name},
-          {"thresholds",
-           {{"max_slowdown", thresholds.max_slowdown},
-            {"max_error_growth", thresholds.max_error_growth},
-            {"min_time_ms", thresholds.min_time_ms},
-            {"subset", thresholds.subset}}},
-          {"checked",
-           {{"problems", result.problems},
-            {"comparisons", result.comparisons},
-            {"paths", result.paths}}},
-          {"regressions", result.count(Change::regression)},
-          {"improvements", result.count(Change::improvement)},
-          {"rows", rows},
-          {"notes", result.notes}};
 }
 
 }  // namespace conveq

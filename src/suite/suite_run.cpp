@@ -4,67 +4,62 @@
 #include <limits>
 
 #include "conveq/core/error.hpp"
-#include "conveq/core/host_info.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/timing.hpp"
-#include "conveq/report/report.hpp"
+#include "conveq/report/json.hpp"
+#include "conveq/report/suite_report.hpp"
 
 namespace conveq {
+namespace {
+
+SuiteEntry run_problem(const SuiteProblem& p) {
+  SuiteEntry entry;
+  entry.name = p.line.name;
+  entry.line = p.line.line;
+  entry.options = p.line.options;
+  entry.repro = repro_command(p.problem, p.run);
+  const double start = now_ms();
+  try {
+    SessionResult result = run_compare(p.problem, p.run);
+    entry.status = result.report["verdict"]["status"];
+    entry.report = std::move(result.report);
+  } catch (const std::exception& e) {
+    // One broken problem must not cost the CI job the other problems' results.
+    entry.status = "error";
+    entry.error = e.what();
+  }
+  entry.seconds = (now_ms() - start) / 1000.0;
+  return entry;
+}
+
+}  // namespace
+
+void SuiteSummary::add(const std::string& status) {
+  ++problems;
+  if (status == "passed") ++passed;
+  if (status == "mistrusted") ++mistrusted;
+  if (status == "failed" || status == "error") ++failed;
+  if (status == "error") ++errors;
+}
+
+int SuiteSummary::exit_status() const {
+  return failed > 0 ? kExitFailed : mistrusted > 0 ? kExitMistrusted : kExitPassed;
+}
 
 SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
                         const ProblemDone& done) {
   const double suite_start = now_ms();
-  int passed = 0, failed = 0, mistrusted = 0, errors = 0;
-  nlohmann::json entries = nlohmann::json::array();
+  SuiteReport report;
+  report.info = info;
+  report.threads = info.threads > 0 ? info.threads : hardware_threads();
   for (const auto& p : problems) {
-    nlohmann::json entry = {{"name", p.line.name},
-                            {"line", p.line.line},
-                            {"options", p.line.options},
-                            {"repro", repro_command(p.problem, p.run)}};
-    const double start = now_ms();
-    try {
-      SessionResult result = run_compare(p.problem, p.run);
-      entry["status"] = result.report["verdict"]["status"];
-      entry["report"] = std::move(result.report);
-    } catch (const std::exception& e) {
-      // One broken problem must not cost the CI job the other problems' results.
-      entry["status"] = "error";
-      entry["error"] = e.what();
-    }
-    entry["seconds"] = (now_ms() - start) / 1000.0;
-    const std::string status = entry["status"];
-    if (status == "passed") ++passed;
-    if (status == "mistrusted") ++mistrusted;
-    if (status == "failed" || status == "error") ++failed;
-    if (status == "error") ++errors;
-    if (done) done(entry);
-    entries.push_back(std::move(entry));
+    SuiteEntry entry = run_problem(p);
+    report.summary.add(entry.status);
+    if (done) done(to_json(entry));
+    report.entries.push_back(std::move(entry));
   }
-
-  const int threads = info.threads > 0 ? info.threads : hardware_threads();
-  SessionResult result;
-  result.exit_status = failed > 0 ? kExitFailed : mistrusted > 0 ? kExitMistrusted : kExitPassed;
-  result.report = {
-      {"schema_version", kSchemaVersion},
-      {"tool", tool_info()},
-      {"host", host_info(threads)},
-      {"suite",
-       {{"file", info.file},
-        {"problems_in_file", info.problems_in_file},
-        {"problems_selected", problems.size()},
-        {"shard", {{"index", info.shard.index}, {"count", info.shard.count}}},
-        {"filter", info.filter.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.filter)},
-        {"command", info.command},
-        {"seconds", (now_ms() - suite_start) / 1000.0}}},
-      {"problems", std::move(entries)},
-      {"summary",
-       {{"problems", problems.size()},
-        {"passed", passed},
-        {"failed", failed},
-        {"mistrusted", mistrusted},
-        {"errors", errors}}},
-  };
-  return result;
+  report.seconds = (now_ms() - suite_start) / 1000.0;
+  return {to_json(report), report.summary.exit_status()};
 }
 
 bool is_suite_report(const nlohmann::json& report) {
@@ -73,24 +68,18 @@ bool is_suite_report(const nlohmann::json& report) {
 
 nlohmann::json as_suite_report(const nlohmann::json& report) {
   if (is_suite_report(report)) return report;
-  const std::string status = report.at("verdict").at("status");
-  nlohmann::json entry = {{"name", kSingleReportName},
-                          {"line", 0},
-                          {"options", ""},
-                          {"repro", report.at("repro")},
-                          {"status", status},
-                          {"seconds", 0.0},
-                          {"report", report}};
+  SuiteEntry entry;
+  entry.name = kSingleReportName;
+  entry.repro = report.at("repro");
+  entry.status = report.at("verdict").at("status");
+  entry.report = report;
+  SuiteSummary summary;
+  summary.add(entry.status);
   return {{"schema_version", report.at("schema_version")},
           {"tool", report.at("tool")},
           {"host", report.at("host")},
-          {"problems", nlohmann::json::array({entry})},
-          {"summary",
-           {{"problems", 1},
-            {"passed", status == "passed" ? 1 : 0},
-            {"failed", status == "failed" ? 1 : 0},
-            {"mistrusted", status == "mistrusted" ? 1 : 0},
-            {"errors", 0}}}};
+          {"problems", nlohmann::json::array({to_json(entry)})},
+          {"summary", to_json(summary)}};
 }
 
 double largest_bound_utilisation(const nlohmann::json& report) {

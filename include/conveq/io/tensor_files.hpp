@@ -41,8 +41,6 @@ struct TensorFiles {
   std::optional<TensorFile> input, weight, bias, expect;
   // The file options that reproduce this run, with absolute paths, for `repro`.
   std::string options_string() const;
-  // The report's `inputs`.
-  nlohmann::json to_json() const;
   // Any of --input/--weight/--bias was rounded into the working dtype.
   bool inputs_rounded() const;
 };

@@ -68,11 +68,4 @@ CheckResult check_against_baseline(const nlohmann::json& current, const nlohmann
                                    const std::string& current_name,
                                    const std::string& baseline_name);
 
-// The table `conveq check` prints: every regression, improvement and note, then a summary.
-std::string format_check(const CheckResult& result, const CheckThresholds& thresholds);
-
-// The result as JSON (`conveq check --report`): thresholds, counts and rows.
-nlohmann::json check_json(const CheckResult& result, const CheckThresholds& thresholds,
-                          const std::string& current_name, const std::string& baseline_name);
-
 }  // namespace conveq

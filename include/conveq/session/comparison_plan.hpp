@@ -1,0 +1,49 @@
+#pragma once
+// Which outputs are compared, each pair with its tolerance, and the comparisons themselves,
+// run in parallel: every path against the reference; within each algorithm the first
+// formulation (conv1d when it exists) against the others; linear/gemm against the first
+// im2col path; and with --expect, the external output against the reference and every path.
+#include <span>
+#include <string>
+#include <vector>
+
+#include "conveq/check/bound.hpp"
+#include "conveq/check/compare.hpp"
+#include "conveq/core/problem.hpp"
+#include "conveq/paths/run.hpp"
+#include "conveq/session/run_options.hpp"
+
+namespace conveq {
+
+struct TensorFiles;  // io/tensor_files.hpp
+
+// One side of a comparison: a path's output in the working dtype (converted to double by the
+// thread that compares it, so that only the comparing threads hold converted copies), or
+// values that are double already (the reference, an --expect file).
+template <typename T>
+struct Operand {
+  std::string name;
+  const T* path_output = nullptr;
+  std::span<const double> values;
+};
+
+template <typename T>
+struct PlannedComparison {
+  Operand<T> a, b;  // b is the trusted side: the reference, or a's twin
+  Tolerance tolerance;
+};
+
+template <typename T>
+std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,
+                                                   const RunOptions& options,
+                                                   const std::vector<RanPath<T>>& ran,
+                                                   std::span<const double> reference,
+                                                   const TensorFiles* files);
+
+// The plan's results, in plan order, computed on up to `threads` threads.
+template <typename T>
+std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedComparison<T>>& plan,
+                                              const Problem& problem, std::span<const double> scale,
+                                              const CompareOptions& options, int threads);
+
+}  // namespace conveq

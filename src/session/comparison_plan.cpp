@@ -1,0 +1,138 @@
+#include "conveq/session/comparison_plan.hpp"
+
+#include <type_traits>
+
+#include "conveq/core/parallel.hpp"
+#include "conveq/io/tensor_files.hpp"
+
+namespace conveq {
+namespace {
+
+enum class Trusted { reference, path };  // what the comparison's b side is
+
+Tolerance tolerance_for(const Problem& problem, const RunOptions& options, Trusted b) {
+  if (options.user_tolerance()) {
+    return user_tolerance(options.atol.value_or(0), options.rtol.value_or(0));
+  }
+  if (problem.fill == Fill::exact) return exact_tolerance();
+  return b == Trusted::reference ? path_vs_reference_tolerance(problem)
+                                 : path_vs_path_tolerance(problem);
+}
+
+// --expect: the external output is judged like a path named `expected`, with a tolerance that
+// allows for the unknown tool's precision and the file's storage.
+Tolerance expect_tolerance_for(const Problem& problem, const RunOptions& options,
+                               const TensorFiles& files, Trusted b) {
+  if (options.user_tolerance()) {
+    return user_tolerance(options.atol.value_or(0), options.rtol.value_or(0));
+  }
+  return b == Trusted::reference ? expected_vs_reference_tolerance(problem, files)
+                                 : expected_vs_path_tolerance(problem, files);
+}
+
+template <typename T>
+Operand<T> operand(const RanPath<T>& r) {
+  return {r.path->name(), r.output.data(), {}};
+}
+
+// Twins of one algorithm: the first formulation (conv1d when it exists) against the others;
+// linear/gemm against the first im2col path.
+template <typename T>
+void plan_twins(const std::vector<RanPath<T>>& ran, const Tolerance& tolerance,
+                std::vector<PlannedComparison<T>>& plan) {
+  for (const std::string algorithm : {"naive", "im2col"}) {
+    const RanPath<T>* anchor = nullptr;
+    for (const auto& r : ran) {
+      if (r.path->algorithm() != algorithm) continue;
+      if (anchor == nullptr) {
+        anchor = &r;
+      } else {
+        plan.push_back({operand(*anchor), operand(r), tolerance});
+      }
+    }
+    if (algorithm == "im2col" && anchor != nullptr) {
+      for (const auto& r : ran) {
+        if (r.path->op() == "linear") plan.push_back({operand(r), operand(*anchor), tolerance});
+      }
+    }
+  }
+}
+
+// A path's output as doubles (exact for float): what compare_outputs reads.
+template <typename T>
+std::span<const double> values_of(const Operand<T>& side, size_t size,
+                                  std::vector<double>& buffer) {
+  if (side.path_output == nullptr) return side.values;
+  if constexpr (std::is_same_v<T, double>) {
+    return {side.path_output, size};
+  } else {
+    buffer.assign(side.path_output, side.path_output + size);
+    return buffer;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,
+                                                   const RunOptions& options,
+                                                   const std::vector<RanPath<T>>& ran,
+                                                   std::span<const double> reference,
+                                                   const TensorFiles* files) {
+  std::vector<PlannedComparison<T>> plan;
+  const Operand<T> reference_side{"reference", nullptr, reference};
+  const Tolerance vs_reference = tolerance_for(problem, options, Trusted::reference);
+  for (const auto& r : ran) plan.push_back({operand(r), reference_side, vs_reference});
+  plan_twins(ran, tolerance_for(problem, options, Trusted::path), plan);
+  if (files != nullptr && files->expect) {
+    const Operand<T> expected{"expected", nullptr, files->expect->array.values};
+    plan.push_back({expected, reference_side,
+                    expect_tolerance_for(problem, options, *files, Trusted::reference)});
+    const Tolerance vs_path = expect_tolerance_for(problem, options, *files, Trusted::path);
+    for (const auto& r : ran) plan.push_back({expected, operand(r), vs_path});
+  }
+  return plan;
+}
+
+template <typename T>
+std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedComparison<T>>& plan,
+                                              const Problem& problem, std::span<const double> scale,
+                                              const CompareOptions& options, int threads) {
+  const auto size = static_cast<size_t>(problem.output_elements());
+  const std::vector<int64_t> shape = problem.output_shape();
+  // Independent, and on small problems costlier than the paths: the comparisons run on the
+  // session's threads (about 16 multiply-adds' time per element), each result in its place.
+  std::vector<ComparisonResult> results(plan.size());
+  const double work = 16.0 * static_cast<double>(plan.size() * size);
+  parallel_for(static_cast<int64_t>(plan.size()), threads_for_work(work, threads),
+               [&](int64_t begin, int64_t end) {
+                 std::vector<double> buffer_a, buffer_b;
+                 for (int64_t i = begin; i < end; ++i) {
+                   const auto& planned = plan[static_cast<size_t>(i)];
+                   CompareInput in;
+                   in.a_name = planned.a.name;
+                   in.a = values_of(planned.a, size, buffer_a);
+                   in.b_name = planned.b.name;
+                   in.b = values_of(planned.b, size, buffer_b);
+                   in.scale = scale;
+                   in.shape = shape;
+                   in.dtype = problem.dtype;
+                   in.tolerance = planned.tolerance;
+                   results[static_cast<size_t>(i)] = compare_outputs(in, options);
+                 }
+               });
+  return results;
+}
+
+#define CONVEQ_INSTANTIATE(T)                                                                     \
+  template std::vector<PlannedComparison<T>> plan_comparisons<T>(                                 \
+      const Problem&, const RunOptions&, const std::vector<RanPath<T>>&, std::span<const double>, \
+      const TensorFiles*);                                                                        \
+  template std::vector<ComparisonResult> run_comparisons<T>(                                      \
+      const std::vector<PlannedComparison<T>>&, const Problem&, std::span<const double>,          \
+      const CompareOptions&, int);
+CONVEQ_INSTANTIATE(float)
+CONVEQ_INSTANTIATE(double)
+#undef CONVEQ_INSTANTIATE
+
+}  // namespace conveq
