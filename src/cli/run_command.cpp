@@ -1,10 +1,10 @@
 #include "run_command.hpp"
 
-#include <filesystem>
 #include <iostream>
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/shell_word.hpp"
+#include "conveq/io/atomic_file.hpp"
 #include "conveq/report/suite_text.hpp"
 #include "conveq/suite/suite.hpp"
 
@@ -29,15 +29,6 @@ std::string run_command_line(const RunCommandOptions& o) {
     }
   }
   return command;
-}
-
-// Fails before hours of running rather than after: the report's directory must exist.
-void check_report_directory(const std::string& report) {
-  if (report.empty()) return;
-  const std::filesystem::path parent = std::filesystem::path(report).parent_path();
-  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-    throw InputError("--report " + report + ": directory " + parent.string() + " does not exist");
-  }
 }
 
 }  // namespace
@@ -92,7 +83,8 @@ int run_run_command(const RunCommandOptions& o) {
   if (o.format != "json" && o.format != "text") {
     throw InputError("--format " + o.format + ": must be json or text");
   }
-  check_report_directory(o.report);
+  // Fails before hours of running rather than after.
+  if (!o.report.empty()) check_writable(o.report, "--report " + o.report);
   make_run_options(o.line_defaults);  // the run-level options alone must be valid too
   const Suite suite = read_suite(o.suite);
   const Shard shard = parse_shard(o.shard);

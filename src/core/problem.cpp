@@ -206,44 +206,42 @@ std::string Problem::options_string() const {
   return out.str();
 }
 
-Problem make_problem(const ProblemOptions& options) {
-  Problem p;
-  p.batch = parse_integer("--batch", options.batch, 1, kMaxDimension);
-  p.in_channels = parse_integer("--in", options.in_channels, 1, kMaxDimension);
-  p.out_channels = parse_integer("--out", options.out_channels, 1, kMaxDimension);
-  p.groups = parse_integer("--groups", options.groups, 1, kMaxDimension);
-  p.dtype = parse_dtype(options.dtype);
-  p.fill = parse_fill(options.fill);
-  p.seed = static_cast<uint64_t>(
-      parse_integer("--seed", options.seed, 0, std::numeric_limits<int64_t>::max()));
-  p.has_bias = !options.no_bias;
+namespace {
 
+// The (H, W) asked for as the folded view of a 1D problem, 0 by 0 when none was.
+struct Fold {
+  int64_t h = 0, w = 0;
+};
+
+// Sets rank, height and width: --length (or neither --height nor --width) makes a 1D problem,
+// where --height and --width ask for the folded view.
+Fold parse_spatial(const ProblemOptions& options, Problem& p) {
   const bool has_hw = !options.height.empty() || !options.width.empty();
   if (has_hw && (options.height.empty() || options.width.empty())) {
     const bool only_height = options.width.empty();
     throw InputError((only_height ? "--height " + options.height : "--width " + options.width) +
                      ": --height and --width go together; give both");
   }
-  int64_t fold_h = 0, fold_w = 0;
+  Fold fold;
   if (!options.length.empty() || !has_hw) {
     p.rank = 1;
     p.height = 1;
     p.width =
         options.length.empty() ? 4096 : parse_integer("--length", options.length, 1, kMaxDimension);
     if (has_hw) {
-      fold_h = parse_integer("--height", options.height, 1, kMaxDimension);
-      fold_w = parse_integer("--width", options.width, 1, kMaxDimension);
+      fold.h = parse_integer("--height", options.height, 1, kMaxDimension);
+      fold.w = parse_integer("--width", options.width, 1, kMaxDimension);
     }
   } else {
     p.rank = 2;
     p.height = parse_integer("--height", options.height, 1, kMaxDimension);
     p.width = parse_integer("--width", options.width, 1, kMaxDimension);
   }
+  return fold;
+}
 
-  std::tie(p.kernel_h, p.kernel_w) = parse_pair("--kernel", options.kernel, p.rank, 1);
-  std::tie(p.stride_h, p.stride_w) = parse_pair("--stride", options.stride, p.rank, 1);
-  std::tie(p.dilation_h, p.dilation_w) = parse_pair("--dilation", options.dilation, p.rank, 1);
-
+// Needs the kernel, stride and dilation already set.
+void parse_padding(const ProblemOptions& options, Problem& p) {
   p.padding_spec = options.padding;
   if (options.padding == "valid") {
     p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 0;
@@ -264,23 +262,48 @@ Problem make_problem(const ProblemOptions& options) {
     p.pad_top = p.pad_bottom = ph;
     p.pad_left = p.pad_right = pw;
   }
+}
 
-  if (fold_h > 0) {
+// The folded view asked for, checked; otherwise the one closest to square for a pointwise 1D
+// problem.
+void set_fold(const ProblemOptions& options, Fold fold, Problem& p) {
+  if (fold.h > 0) {
     if (!p.is_pointwise()) {
       throw InputError("--height " + options.height + " --width " + options.width +
                        " with --length: the folded (H, W) view exists only for pointwise problems "
                        "(kernel 1, stride 1, no padding); drop --length for a 2D problem");
     }
-    if (fold_h * fold_w != p.width) {
+    if (fold.h * fold.w != p.width) {
       throw InputError("--height " + options.height + " --width " + options.width +
-                       ": H*W = " + std::to_string(fold_h * fold_w) + " must equal --length " +
+                       ": H*W = " + std::to_string(fold.h * fold.w) + " must equal --length " +
                        std::to_string(p.width));
     }
-    p.fold_h = fold_h;
-    p.fold_w = fold_w;
+    p.fold_h = fold.h;
+    p.fold_w = fold.w;
   } else if (p.rank == 1 && p.is_pointwise()) {
     std::tie(p.fold_h, p.fold_w) = closest_to_square(p.width);
   }
+}
+
+}  // namespace
+
+Problem make_problem(const ProblemOptions& options) {
+  Problem p;
+  p.batch = parse_integer("--batch", options.batch, 1, kMaxDimension);
+  p.in_channels = parse_integer("--in", options.in_channels, 1, kMaxDimension);
+  p.out_channels = parse_integer("--out", options.out_channels, 1, kMaxDimension);
+  p.groups = parse_integer("--groups", options.groups, 1, kMaxDimension);
+  p.dtype = parse_dtype(options.dtype);
+  p.fill = parse_fill(options.fill);
+  p.seed = static_cast<uint64_t>(
+      parse_integer("--seed", options.seed, 0, std::numeric_limits<int64_t>::max()));
+  p.has_bias = !options.no_bias;
+  const Fold fold = parse_spatial(options, p);
+  std::tie(p.kernel_h, p.kernel_w) = parse_pair("--kernel", options.kernel, p.rank, 1);
+  std::tie(p.stride_h, p.stride_w) = parse_pair("--stride", options.stride, p.rank, 1);
+  std::tie(p.dilation_h, p.dilation_w) = parse_pair("--dilation", options.dilation, p.rank, 1);
+  parse_padding(options, p);
+  set_fold(options, fold, p);
   validate(p);
   return p;
 }

@@ -596,6 +596,137 @@ std::vector<unsigned char> read_limited(const std::string& path, int64_t max_byt
   return bytes;
 }
 
+// The fixed-size start of a file: magic string, version and the header's length.
+struct Preamble {
+  int version_major = 0;
+  int version_minor = 0;
+  size_t size = 0;  // bytes before the header
+  uint64_t header_length = 0;
+};
+
+Preamble read_preamble(std::span<const unsigned char> bytes, const std::string& name) {
+  const size_t size = bytes.size();
+  const std::string magic_rule = "a .npy file starts with the magic string \\x93NUMPY";
+  if (size == 0) fail(name, "empty file (0 bytes): " + magic_rule);
+  const size_t magic_present = std::min(size, kMagicSize);
+  if (std::memcmp(bytes.data(), kMagic, magic_present) != 0) {
+    fail(name, "bad magic '" +
+                   printable({reinterpret_cast<const char*>(bytes.data()), magic_present}) +
+                   "': " + magic_rule);
+  }
+  if (size < kMagicSize + 2) {
+    fail(name, "file too short (" + std::to_string(size) +
+                   " bytes): the magic string and the 2 version bytes need 8");
+  }
+  Preamble preamble;
+  preamble.version_major = bytes[6];
+  preamble.version_minor = bytes[7];
+  const std::string version =
+      std::to_string(preamble.version_major) + "." + std::to_string(preamble.version_minor);
+  if (preamble.version_minor != 0 || preamble.version_major < 1 || preamble.version_major > 3) {
+    fail(name, "unknown format version " + version + ": supported versions are 1.0, 2.0 and 3.0");
+  }
+  // Version 1.0 stores the header length in 2 bytes, 2.0 and 3.0 in 4, little endian.
+  const size_t length_bytes = preamble.version_major == 1 ? 2 : 4;
+  preamble.size = kMagicSize + 2 + length_bytes;
+  if (size < preamble.size) {
+    fail(name, "file too short (" + std::to_string(size) + " bytes): a version " + version +
+                   " preamble (magic, version, header length) needs " +
+                   std::to_string(preamble.size));
+  }
+  for (size_t i = 0; i < length_bytes; ++i) {
+    preamble.header_length |= uint64_t{bytes[kMagicSize + 2 + i]} << (8 * i);
+  }
+  if (preamble.header_length > size - preamble.size) {
+    fail(name, "header length " + std::to_string(preamble.header_length) +
+                   " runs past the end of the file: the header would end at byte " +
+                   std::to_string(preamble.size + preamble.header_length) + ", the file holds " +
+                   std::to_string(size) + " bytes");
+  }
+  return preamble;
+}
+
+// What must hold of the header's bytes before its contents are parsed.
+void check_header_framing(std::string_view header, int version_major, const std::string& name) {
+  if (header.empty()) fail(name, "empty header (length 0): " + std::string(kHeaderRule));
+  if (header.back() != '\n') {
+    fail(name, "header does not end with '\\n' (its last byte is '" +
+                   printable(header.substr(header.size() - 1)) +
+                   "'): the header is padded with spaces and ended by a newline");
+  }
+  size_t bad_offset = 0;
+  if (version_major == 3 && !is_valid_utf8(header, bad_offset)) {
+    fail(name, "header is not valid UTF-8 at byte " + std::to_string(bad_offset) +
+                   ": version 3.0 headers are UTF-8");
+  }
+}
+
+// The header's three values; they point into the parsed entries.
+struct HeaderValues {
+  const Value* descr = nullptr;
+  const Value* fortran_order = nullptr;
+  const Value* shape = nullptr;
+};
+
+// Each of the three keys exactly once, and no other key.
+HeaderValues find_header_values(const std::vector<Entry>& entries, const std::string& name) {
+  HeaderValues found;
+  const std::string keys_rule =
+      "the header holds exactly the keys 'descr', 'fortran_order' and 'shape'";
+  for (const Entry& entry : entries) {
+    const Value** slot = entry.key == "descr"           ? &found.descr
+                         : entry.key == "fortran_order" ? &found.fortran_order
+                         : entry.key == "shape"         ? &found.shape
+                                                        : nullptr;
+    if (slot == nullptr) {
+      fail(name, "unknown key '" + printable(entry.key) + "' in header: " + keys_rule);
+    }
+    if (*slot != nullptr) fail(name, "duplicate key '" + entry.key + "' in header: " + keys_rule);
+    *slot = &entry.value;
+  }
+  if (found.descr == nullptr) fail(name, "header lacks the key 'descr': " + keys_rule);
+  if (found.fortran_order == nullptr) {
+    fail(name, "header lacks the key 'fortran_order': " + keys_rule);
+  }
+  if (found.shape == nullptr) fail(name, "header lacks the key 'shape': " + keys_rule);
+  return found;
+}
+
+// The element count the header promises, checked against the bytes present before anything is
+// allocated.
+int64_t checked_element_count(const Array& array, int itemsize, size_t data_bytes,
+                              const std::string& name) {
+  const std::string what = "shape " + shape_for_message(array.shape) + " of '" + array.descr + "'";
+  int64_t count = 1;
+  for (const int64_t dim : array.shape) {
+    if (count > kInt64Max / itemsize / dim) {
+      fail(name, "absurd " + what + ": its byte count overflows int64, the file holds " +
+                     std::to_string(data_bytes) + " bytes after the header");
+    }
+    count *= dim;
+  }
+  const auto expected_bytes = static_cast<uint64_t>(count) * static_cast<uint64_t>(itemsize);
+  if (expected_bytes != data_bytes) {
+    fail(name, std::string(expected_bytes > data_bytes ? "truncated data" : "excess data") +
+                   ": header promises " + std::to_string(expected_bytes) + " bytes for " + what +
+                   ", file holds " + std::to_string(data_bytes) +
+                   ": the data after the header must be exactly product(shape) * itemsize bytes");
+  }
+  return count;
+}
+
+void decode_values(const unsigned char* data, const Dtype& dtype, int64_t count, Array& array) {
+  const Decoder decoder = pick_decoder(dtype);
+  array.values.resize(static_cast<size_t>(count));
+  if (array.fortran_order) {
+    decode_fortran(data, dtype.itemsize, decoder, array.shape, array.values);
+  } else {
+    for (int64_t i = 0; i < count; ++i) {
+      array.values[static_cast<size_t>(i)] = decoder(data + i * dtype.itemsize);
+    }
+  }
+}
+
 }  // namespace
 
 int64_t Array::element_count() const {
@@ -615,117 +746,28 @@ std::string shape_to_string(const std::vector<int64_t>& shape) {
 }
 
 Array parse(std::span<const unsigned char> bytes, const std::string& name) {
-  const size_t size = bytes.size();
-  const std::string magic_rule = "a .npy file starts with the magic string \\x93NUMPY";
-  if (size == 0) fail(name, "empty file (0 bytes): " + magic_rule);
-  const size_t magic_present = std::min(size, kMagicSize);
-  if (std::memcmp(bytes.data(), kMagic, magic_present) != 0) {
-    fail(name, "bad magic '" +
-                   printable({reinterpret_cast<const char*>(bytes.data()), magic_present}) +
-                   "': " + magic_rule);
-  }
-  if (size < kMagicSize + 2) {
-    fail(name, "file too short (" + std::to_string(size) +
-                   " bytes): the magic string and the 2 version bytes need 8");
-  }
-  Array array;
-  array.version_major = bytes[6];
-  array.version_minor = bytes[7];
-  const std::string version =
-      std::to_string(array.version_major) + "." + std::to_string(array.version_minor);
-  if (array.version_minor != 0 || array.version_major < 1 || array.version_major > 3) {
-    fail(name, "unknown format version " + version + ": supported versions are 1.0, 2.0 and 3.0");
-  }
-  // Version 1.0 stores the header length in 2 bytes, 2.0 and 3.0 in 4, little endian.
-  const size_t length_bytes = array.version_major == 1 ? 2 : 4;
-  const size_t preamble = kMagicSize + 2 + length_bytes;
-  if (size < preamble) {
-    fail(name, "file too short (" + std::to_string(size) + " bytes): a version " + version +
-                   " preamble (magic, version, header length) needs " + std::to_string(preamble));
-  }
-  uint64_t header_length = 0;
-  for (size_t i = 0; i < length_bytes; ++i) {
-    header_length |= uint64_t{bytes[kMagicSize + 2 + i]} << (8 * i);
-  }
-  if (header_length > size - preamble) {
-    fail(name, "header length " + std::to_string(header_length) +
-                   " runs past the end of the file: the header would end at byte " +
-                   std::to_string(preamble + header_length) + ", the file holds " +
-                   std::to_string(size) + " bytes");
-  }
-  const std::string_view header(reinterpret_cast<const char*>(bytes.data()) + preamble,
-                                static_cast<size_t>(header_length));
-  if (header.empty()) fail(name, "empty header (length 0): " + std::string(kHeaderRule));
-  if (header.back() != '\n') {
-    fail(name, "header does not end with '\\n' (its last byte is '" +
-                   printable(header.substr(header.size() - 1)) +
-                   "'): the header is padded with spaces and ended by a newline");
-  }
-  size_t bad_offset = 0;
-  if (array.version_major == 3 && !is_valid_utf8(header, bad_offset)) {
-    fail(name, "header is not valid UTF-8 at byte " + std::to_string(bad_offset) +
-                   ": version 3.0 headers are UTF-8");
-  }
-
+  const Preamble preamble = read_preamble(bytes, name);
+  const std::string_view header(reinterpret_cast<const char*>(bytes.data()) + preamble.size,
+                                static_cast<size_t>(preamble.header_length));
+  check_header_framing(header, preamble.version_major, name);
   const std::vector<Entry> entries =
-      HeaderParser(header, name, array.version_major < 3).parse_dict();
-  const Value* descr = nullptr;
-  const Value* fortran_order = nullptr;
-  const Value* shape = nullptr;
-  const std::string keys_rule =
-      "the header holds exactly the keys 'descr', 'fortran_order' and 'shape'";
-  for (const Entry& entry : entries) {
-    const Value** slot = entry.key == "descr"           ? &descr
-                         : entry.key == "fortran_order" ? &fortran_order
-                         : entry.key == "shape"         ? &shape
-                                                        : nullptr;
-    if (slot == nullptr) {
-      fail(name, "unknown key '" + printable(entry.key) + "' in header: " + keys_rule);
-    }
-    if (*slot != nullptr) fail(name, "duplicate key '" + entry.key + "' in header: " + keys_rule);
-    *slot = &entry.value;
-  }
-  if (descr == nullptr) fail(name, "header lacks the key 'descr': " + keys_rule);
-  if (fortran_order == nullptr) fail(name, "header lacks the key 'fortran_order': " + keys_rule);
-  if (shape == nullptr) fail(name, "header lacks the key 'shape': " + keys_rule);
+      HeaderParser(header, name, preamble.version_major < 3).parse_dict();
+  const HeaderValues values = find_header_values(entries, name);
 
+  Array array;
+  array.version_major = preamble.version_major;
+  array.version_minor = preamble.version_minor;
   const FileChecker checker(name, header);
-  const Dtype dtype = checker.dtype(*descr);
-  array.descr = descr->text;
+  const Dtype dtype = checker.dtype(*values.descr);
+  array.descr = values.descr->text;
   array.stored_type = dtype.type;
-  array.shape = checker.shape(*shape);
-  array.fortran_order = checker.fortran_order(*fortran_order);
+  array.shape = checker.shape(*values.shape);
+  array.fortran_order = checker.fortran_order(*values.fortran_order);
 
-  // Sizes are checked against the bytes present before anything is allocated.
-  const std::string what = "shape " + shape_for_message(array.shape) + " of '" + array.descr + "'";
-  const size_t data_offset = preamble + static_cast<size_t>(header_length);
-  const size_t data_bytes = size - data_offset;
-  int64_t count = 1;
-  for (const int64_t dim : array.shape) {
-    if (count > kInt64Max / dtype.itemsize / dim) {
-      fail(name, "absurd " + what + ": its byte count overflows int64, the file holds " +
-                     std::to_string(data_bytes) + " bytes after the header");
-    }
-    count *= dim;
-  }
-  const auto expected_bytes = static_cast<uint64_t>(count) * static_cast<uint64_t>(dtype.itemsize);
-  if (expected_bytes != data_bytes) {
-    fail(name, std::string(expected_bytes > data_bytes ? "truncated data" : "excess data") +
-                   ": header promises " + std::to_string(expected_bytes) + " bytes for " + what +
-                   ", file holds " + std::to_string(data_bytes) +
-                   ": the data after the header must be exactly product(shape) * itemsize bytes");
-  }
-
-  const unsigned char* data = bytes.data() + data_offset;
-  const Decoder decoder = pick_decoder(dtype);
-  array.values.resize(static_cast<size_t>(count));
-  if (array.fortran_order) {
-    decode_fortran(data, dtype.itemsize, decoder, array.shape, array.values);
-  } else {
-    for (int64_t i = 0; i < count; ++i) {
-      array.values[static_cast<size_t>(i)] = decoder(data + i * dtype.itemsize);
-    }
-  }
+  const size_t data_offset = preamble.size + static_cast<size_t>(preamble.header_length);
+  const int64_t count =
+      checked_element_count(array, dtype.itemsize, bytes.size() - data_offset, name);
+  decode_values(bytes.data() + data_offset, dtype, count, array);
   return array;
 }
 

@@ -196,21 +196,23 @@ void check_kernel_agrees(const std::set<std::string>& given, const std::string& 
   if (kh != s.kernel_h || kw != s.kernel_w) contradiction();
 }
 
-Problem problem_from_files(const TensorFiles& files, const ProblemOptions& options,
-                           const std::set<std::string>& given) {
-  const TensorFile& input = *files.input;
-  const TensorFile& weight = *files.weight;
+// Options that make data (--fill, --seed) or drop the bias have no say when files give them.
+void refuse_data_options(const TensorFiles& files, const ProblemOptions& options,
+                         const std::set<std::string>& given) {
   for (const auto& [option, text] :
        {std::pair{"--fill", options.fill}, std::pair{"--seed", options.seed}}) {
     if (given.count(option) > 0) {
-      throw InputError(std::string(option) + " " + text + ": the data come from " + input.what() +
-                       "; " + option + " applies only to generated data");
+      throw InputError(std::string(option) + " " + text + ": the data come from " +
+                       files.input->what() + "; " + option + " applies only to generated data");
     }
   }
   if (files.bias && options.no_bias) {
     throw InputError("--no-bias contradicts " + files.bias->what() + ": give one or the other");
   }
-  const Shapes s = derive_shapes(input, weight, files.bias);
+}
+
+void check_typed_options_agree(const std::set<std::string>& given, const ProblemOptions& options,
+                               const Shapes& s, const TensorFile& input, const TensorFile& weight) {
   const std::string in_shape = "input shape " + shape_text(input);
   const std::string w_shape = "weight shape " + shape_text(weight);
   check_agrees(given, "--batch", options.batch, s.batch, input,
@@ -239,7 +241,12 @@ Problem problem_from_files(const TensorFiles& files, const ProblemOptions& optio
                  in_shape + " has width " + std::to_string(s.width));
   }
   check_kernel_agrees(given, options.kernel, s, weight);
+}
 
+// The options with the shapes, bias and dtype the files give; stride, padding and dilation
+// stay as typed.
+ProblemOptions derived_options(const ProblemOptions& options, const Shapes& s,
+                               const TensorFiles& files, const std::set<std::string>& given) {
   ProblemOptions derived = options;
   derived.batch = std::to_string(s.batch);
   derived.in_channels = std::to_string(s.in_channels);
@@ -257,13 +264,24 @@ Problem problem_from_files(const TensorFiles& files, const ProblemOptions& optio
   derived.no_bias = !files.bias;
   // float16 files work in float32, the narrowest working dtype.
   if (given.count("--dtype") == 0) {
-    derived.dtype = input.array.stored_type == npy::StoredType::float64 ? "float64" : "float32";
+    derived.dtype =
+        files.input->array.stored_type == npy::StoredType::float64 ? "float64" : "float32";
   }
   derived.fill = "normal";
   derived.seed = "0";
+  return derived;
+}
+
+Problem problem_from_files(const TensorFiles& files, const ProblemOptions& options,
+                           const std::set<std::string>& given) {
+  const TensorFile& input = *files.input;
+  const TensorFile& weight = *files.weight;
+  refuse_data_options(files, options, given);
+  const Shapes s = derive_shapes(input, weight, files.bias);
+  check_typed_options_agree(given, options, s, input, weight);
   Problem problem;
   try {
-    problem = make_problem(derived);
+    problem = make_problem(derived_options(options, s, files, given));
   } catch (const InputError& e) {
     // Stride, padding and dilation come from options and may not fit the files' shapes.
     throw InputError(std::string(e.what()) + " (shapes from " + input.what() + ", " +

@@ -3,7 +3,9 @@
 // The layout changes happen in prepare() and finish(), outside the timed region: the
 // formulation being timed is the Linear layer on data that is already channels-last.
 #include <limits>
-#include <vector>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmanipulation.hpp>
+#include <xtensor/xtensor.hpp>
 
 #include "conveq/paths/gemm.hpp"
 #include "conveq/paths/path.hpp"
@@ -31,20 +33,15 @@ class LinearGemm final : public Path<T> {
     g_ = conv1d_view(p);
     weight_ = data.weight.data();
     bias_ = data.bias_or_null();
-    const int64_t positions = g_.batch * g_.w;
-    input_cl_.resize(static_cast<size_t>(positions * g_.in_channels));
+    const auto n = static_cast<size_t>(g_.batch), c = static_cast<size_t>(g_.in_channels),
+               l = static_cast<size_t>(g_.w);
+    // (N, Cin, L) -> (N, L, Cin): a row per position.
+    input_cl_ = xt::transpose(xt::adapt(data.input.data(), n * c * l, xt::no_ownership(),
+                                        std::array<size_t, 3>{n, c, l}),
+                              {0, 2, 1});
     // NaN, like every path's output: an element the GEMM never writes must not pass as 0.
-    output_cl_.assign(static_cast<size_t>(positions * g_.out_channels),
-                      std::numeric_limits<T>::quiet_NaN());
-    const T* x = data.input.data();
-    for (int64_t n = 0; n < g_.batch; ++n) {
-      for (int64_t c = 0; c < g_.in_channels; ++c) {
-        for (int64_t l = 0; l < g_.w; ++l) {
-          input_cl_[static_cast<size_t>((n * g_.w + l) * g_.in_channels + c)] =
-              x[(n * g_.in_channels + c) * g_.w + l];
-        }
-      }
-    }
+    output_cl_ = xt::xtensor<T, 3>::from_shape({n, l, static_cast<size_t>(g_.out_channels)});
+    output_cl_.fill(std::numeric_limits<T>::quiet_NaN());
   }
 
   void run(T* /*output*/) override {
@@ -60,22 +57,20 @@ class LinearGemm final : public Path<T> {
   }
 
   void finish(T* output) override {
-    for (int64_t n = 0; n < g_.batch; ++n) {
-      for (int64_t o = 0; o < g_.out_channels; ++o) {
-        for (int64_t l = 0; l < g_.w; ++l) {
-          output[(n * g_.out_channels + o) * g_.w + l] =
-              output_cl_[static_cast<size_t>((n * g_.w + l) * g_.out_channels + o)];
-        }
-      }
-    }
+    // (N, L, Cout) -> (N, Cout, L).
+    const auto n = static_cast<size_t>(g_.batch), o = static_cast<size_t>(g_.out_channels),
+               l = static_cast<size_t>(g_.w);
+    auto channels_first = xt::adapt(output, n * o * l, xt::no_ownership(),
+                                    std::array<size_t, 3>{n, o, l});
+    channels_first = xt::transpose(output_cl_, {0, 2, 1});
   }
 
  private:
   ConvGeometry g_{};
   const T* weight_ = nullptr;
   const T* bias_ = nullptr;
-  std::vector<T> input_cl_;   // (N*L, Cin)
-  std::vector<T> output_cl_;  // (N*L, Cout)
+  xt::xtensor<T, 3> input_cl_;   // (N, L, Cin)
+  xt::xtensor<T, 3> output_cl_;  // (N, L, Cout)
 };
 
 }  // namespace

@@ -240,12 +240,12 @@ int CheckResult::count(Change change) const {
   return n;
 }
 
-CheckResult check_against_baseline(const nlohmann::json& current_report,
-                                   const nlohmann::json& baseline_report,
-                                   const CheckThresholds& thresholds,
-                                   const std::string& current_name,
-                                   const std::string& baseline_name) {
-  validate(thresholds);
+namespace {
+
+using EntriesByName = std::map<std::string, const nlohmann::json*>;
+
+void check_same_schema(const nlohmann::json& current_report, const nlohmann::json& baseline_report,
+                       const std::string& current_name, const std::string& baseline_name) {
   const auto& current_version = current_report.at("schema_version");
   const auto& baseline_version = baseline_report.at("schema_version");
   if (current_version != baseline_version) {
@@ -253,30 +253,30 @@ CheckResult check_against_baseline(const nlohmann::json& current_report,
                      current_version.dump() + ") with " + baseline_name + " (schema_version " +
                      baseline_version.dump() + "): refresh the baseline with this conveq");
   }
-  const nlohmann::json current = as_suite_report(current_report);
-  const nlohmann::json baseline = as_suite_report(baseline_report);
-  const auto current_problems = by_name(current.at("problems"), current_name);
-  const auto baseline_problems = by_name(baseline.at("problems"), baseline_name);
+}
 
-  // Everything that makes the reports incomparable, listed together.
+// Everything that makes the reports incomparable, listed together in one error.
+void refuse_incomparable(const nlohmann::json& current, const nlohmann::json& baseline,
+                         const EntriesByName& current_problems,
+                         const EntriesByName& baseline_problems, bool subset,
+                         const std::string& current_name, const std::string& baseline_name) {
   std::vector<std::string> only_in_current, only_in_baseline, different;
   // In report order (suite order), not name order: that is how people read the suite.
   for (const auto& current_entry : current.at("problems")) {
     const std::string name = current_entry.at("name");
-    const nlohmann::json* entry = &current_entry;
     const auto found = baseline_problems.find(name);
     if (found == baseline_problems.end()) {
       only_in_current.push_back(name);
-    } else if (entry->contains("report") && found->second->contains("report") &&
-               problem_signature(entry->at("report").at("problem")) !=
+    } else if (current_entry.contains("report") && found->second->contains("report") &&
+               problem_signature(current_entry.at("report").at("problem")) !=
                    problem_signature(found->second->at("report").at("problem"))) {
-      different.push_back(name + " (current: " + entry->at("repro").get<std::string>() +
+      different.push_back(name + " (current: " + current_entry.at("repro").get<std::string>() +
                           "; baseline: " + found->second->at("repro").get<std::string>() + ")");
     }
   }
   for (const auto& baseline_entry : baseline.at("problems")) {
     const std::string name = baseline_entry.at("name");
-    if (!thresholds.subset && current_problems.count(name) == 0) only_in_baseline.push_back(name);
+    if (!subset && current_problems.count(name) == 0) only_in_baseline.push_back(name);
   }
   std::vector<std::string> reasons;
   if (!only_in_baseline.empty()) {
@@ -295,30 +295,52 @@ CheckResult check_against_baseline(const nlohmann::json& current_report,
     for (const auto& reason : reasons) message += "\n  " + reason;
     throw InputError(message);
   }
+}
+
+// One problem of the suite: its comparisons, then its verdict, then its paths' timings.
+void check_problem(const std::string& name, const nlohmann::json& entry,
+                   const nlohmann::json& base_entry, const CheckThresholds& thresholds,
+                   CheckResult& result) {
+  if (!base_entry.contains("report")) {
+    result.notes.push_back("problem " + name + " has no report in the baseline (" +
+                           base_entry.value("error", std::string("error")) + "); not checked");
+    return;
+  }
+  if (!entry.contains("report")) {
+    result.rows.push_back({name, "-", "status", base_entry.at("status"), "error",
+                           Change::regression,
+                           "stopped with an error: " + entry.value("error", std::string())});
+    return;
+  }
+  ++result.problems;
+  ProblemCheck check{name, entry.at("report"), base_entry.at("report"), thresholds, result};
+  const size_t first_row = result.rows.size();
+  check.comparisons();
+  check.verdict(first_row);
+  check.paths();
+}
+
+}  // namespace
+
+CheckResult check_against_baseline(const nlohmann::json& current_report,
+                                   const nlohmann::json& baseline_report,
+                                   const CheckThresholds& thresholds,
+                                   const std::string& current_name,
+                                   const std::string& baseline_name) {
+  validate(thresholds);
+  check_same_schema(current_report, baseline_report, current_name, baseline_name);
+  const nlohmann::json current = as_suite_report(current_report);
+  const nlohmann::json baseline = as_suite_report(baseline_report);
+  const EntriesByName current_problems = by_name(current.at("problems"), current_name);
+  const EntriesByName baseline_problems = by_name(baseline.at("problems"), baseline_name);
+  refuse_incomparable(current, baseline, current_problems, baseline_problems, thresholds.subset,
+                      current_name, baseline_name);
 
   CheckResult result;
   add_context_notes(current, baseline, result);
   for (const auto& current_entry : current.at("problems")) {
     const std::string name = current_entry.at("name");
-    const nlohmann::json* entry = &current_entry;
-    const nlohmann::json& base_entry = *baseline_problems.at(name);
-    if (!base_entry.contains("report")) {
-      result.notes.push_back("problem " + name + " has no report in the baseline (" +
-                             base_entry.value("error", std::string("error")) + "); not checked");
-      continue;
-    }
-    if (!entry->contains("report")) {
-      result.rows.push_back({name, "-", "status", base_entry.at("status"), "error",
-                             Change::regression,
-                             "stopped with an error: " + entry->value("error", std::string())});
-      continue;
-    }
-    ++result.problems;
-    ProblemCheck check{name, entry->at("report"), base_entry.at("report"), thresholds, result};
-    const size_t first_row = result.rows.size();
-    check.comparisons();
-    check.verdict(first_row);
-    check.paths();
+    check_problem(name, current_entry, *baseline_problems.at(name), thresholds, result);
   }
   return result;
 }
