@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "conveq/report/format.hpp"
+#include "conveq/core/format.hpp"
 
 namespace conveq {
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <sstream>
 
-#include "conveq/report/format.hpp"
+#include "conveq/core/format.hpp"
 #include "conveq/report/text_report.hpp"
 #include "conveq/suite/suite_run.hpp"
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "conveq/report/format.hpp"
+#include "conveq/core/format.hpp"
 
 namespace conveq {
 namespace {

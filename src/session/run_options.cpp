@@ -5,10 +5,10 @@
 #include <sstream>
 
 #include "conveq/core/error.hpp"
+#include "conveq/core/format.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/io/tensor_files.hpp"
 #include "conveq/paths/path.hpp"
-#include "conveq/report/format.hpp"
 
 namespace conveq {
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "conveq/core/error.hpp"
+#include "conveq/core/format.hpp"
 #include "conveq/core/problem.hpp"
 #include "conveq/suite/suite_run.hpp"
 
@@ -22,13 +23,6 @@ double number_or_inf(const nlohmann::json& value) {
 
 nlohmann::json finite_or_null(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
-std::string format_number(double value, const char* format = "%.3g") {
-  if (!std::isfinite(value)) return "inf";
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
 }
 
 // What makes two reports' problems the same computation; the options' spelling
@@ -55,12 +49,6 @@ std::map<std::string, const nlohmann::json*> by_name(const nlohmann::json& entri
     }
   }
   return map;
-}
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
 }
 
 struct ProblemCheck {
@@ -281,14 +269,14 @@ void refuse_incomparable(const nlohmann::json& current, const nlohmann::json& ba
   std::vector<std::string> reasons;
   if (!only_in_baseline.empty()) {
     reasons.push_back("problems missing from " + current_name + ": " +
-                      join_names(only_in_baseline));
+                      join(only_in_baseline, ", "));
   }
   if (!only_in_current.empty()) {
     reasons.push_back("problems missing from " + baseline_name + ": " +
-                      join_names(only_in_current));
+                      join(only_in_current, ", "));
   }
   if (!different.empty()) {
-    reasons.push_back("same name, different problem: " + join_names(different));
+    reasons.push_back("same name, different problem: " + join(different, ", "));
   }
   if (!reasons.empty()) {
     std::string message = "cannot compare " + current_name + " with " + baseline_name + ":";

@@ -1,5 +1,5 @@
 #pragma once
-// Text formatting shared by every renderer: numbers, columns, lists.
+// Text formatting shared by every message and renderer: numbers, columns, lists.
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>

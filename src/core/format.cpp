@@ -1,4 +1,4 @@
-#include "conveq/report/format.hpp"
+#include "conveq/core/format.hpp"
 
 #include <cctype>
 #include <cmath>
