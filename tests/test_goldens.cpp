@@ -52,6 +52,69 @@ xt::xtensor<float, N> load(const std::filesystem::path& file, std::array<size_t,
   return tensor;
 }
 
+// One golden case, read from its folder: the reference and every applicable path against
+// PyTorch's output.
+void check_golden(const nlohmann::json& c) {
+  const std::string name = c["name"];
+  const conveq::Problem p = problem_of(c);
+  // conveq's padding and output size are PyTorch's.
+  CHECK(std::vector<int64_t>{p.pad_top, p.pad_bottom, p.pad_left, p.pad_right} ==
+        c["padding"].get<std::vector<int64_t>>());
+  CHECK(p.output_shape() == c["output_shape"].get<std::vector<int64_t>>());
+
+  const auto dir = kGoldens / name;
+  conveq::ConvData<float> data;
+  data.input = load<4>(dir / "input.npy",
+                       {size_t(p.batch), size_t(p.in_channels), size_t(p.height), size_t(p.width)});
+  data.weight =
+      load<4>(dir / "weight.npy", {size_t(p.out_channels), size_t(p.in_channels_per_group()),
+                                   size_t(p.kernel_h), size_t(p.kernel_w)});
+  data.bias = p.has_bias ? load<1>(dir / "bias.npy", {size_t(p.out_channels)})
+                         : xt::xtensor<float, 1>::from_shape({0});
+  const auto golden = conveq::npy::read_file((dir / "output.npy").string());
+  REQUIRE(golden.element_count() == p.output_elements());
+
+  conveq::ReferenceOutput reference;
+  conveq::compute_reference(p, data, 2, reference);
+  auto compare = [&](const std::string& a_name, std::span<const double> a,
+                     const conveq::Tolerance& tolerance) {
+    conveq::CompareInput in;
+    in.a_name = a_name;
+    in.b_name = "pytorch";
+    in.a = a;
+    in.b = golden.values;
+    in.scale = std::span<const double>(reference.scale.data(), reference.scale.size());
+    in.shape = p.output_shape();
+    in.dtype = conveq::DType::float64;
+    in.tolerance = tolerance;
+    return conveq::compare_outputs(in, {});
+  };
+  // The reference and PyTorch both sum float32 data in float64: 2 gamma_n(2^-53) apart.
+  conveq::Tolerance both_float64 = conveq::user_tolerance(0, 0);
+  both_float64.kind = "rounding_bound";
+  both_float64.scale_factor = 2 * conveq::gamma(p.reduction_length() + 1, 0x1p-53);
+  const auto r =
+      compare("reference", {reference.value.data(), reference.value.size()}, both_float64);
+  CHECK(r.mismatches == 0);
+
+  int paths_run = 0;
+  for (auto& path : conveq::all_paths<float>()) {
+    if (!path->skip_reason(p).empty()) continue;
+    INFO(path->name());
+    std::vector<float> out(static_cast<size_t>(p.output_elements()),
+                           std::numeric_limits<float>::quiet_NaN());
+    path->prepare(p, data, 2);
+    path->run(out.data());
+    path->finish(out.data());
+    const std::vector<double> as_double(out.begin(), out.end());
+    const auto result = compare(path->name(), as_double, conveq::path_vs_reference_tolerance(p));
+    CHECK(result.mismatches == 0);
+    CHECK(result.bound_utilisation <= 1.0);
+    ++paths_run;
+  }
+  CHECK(paths_run >= 2);
+}
+
 }  // namespace
 
 TEST_CASE("every path agrees with PyTorch's goldens", "[goldens]") {
@@ -60,64 +123,8 @@ TEST_CASE("every path agrees with PyTorch's goldens", "[goldens]") {
   const auto cases = nlohmann::json::parse(file);
   REQUIRE(cases.size() >= 12);
   for (const auto& c : cases) {
-    const std::string name = c["name"];
-    INFO("golden case " << name);
-    const conveq::Problem p = problem_of(c);
-    // conveq's padding and output size are PyTorch's.
-    CHECK(std::vector<int64_t>{p.pad_top, p.pad_bottom, p.pad_left, p.pad_right} ==
-          c["padding"].get<std::vector<int64_t>>());
-    CHECK(p.output_shape() == c["output_shape"].get<std::vector<int64_t>>());
-
-    const auto dir = kGoldens / name;
-    conveq::ConvData<float> data;
-    data.input = load<4>(dir / "input.npy", {size_t(p.batch), size_t(p.in_channels),
-                                             size_t(p.height), size_t(p.width)});
-    data.weight =
-        load<4>(dir / "weight.npy", {size_t(p.out_channels), size_t(p.in_channels_per_group()),
-                                     size_t(p.kernel_h), size_t(p.kernel_w)});
-    data.bias = p.has_bias ? load<1>(dir / "bias.npy", {size_t(p.out_channels)})
-                           : xt::xtensor<float, 1>::from_shape({0});
-    const auto golden = conveq::npy::read_file((dir / "output.npy").string());
-    REQUIRE(golden.element_count() == p.output_elements());
-
-    conveq::ReferenceOutput reference;
-    conveq::compute_reference(p, data, 2, reference);
-    auto compare = [&](const std::string& a_name, std::span<const double> a,
-                       const conveq::Tolerance& tolerance) {
-      conveq::CompareInput in;
-      in.a_name = a_name;
-      in.b_name = "pytorch";
-      in.a = a;
-      in.b = golden.values;
-      in.scale = std::span<const double>(reference.scale.data(), reference.scale.size());
-      in.shape = p.output_shape();
-      in.dtype = conveq::DType::float64;
-      in.tolerance = tolerance;
-      return conveq::compare_outputs(in, {});
-    };
-    // The reference and PyTorch both sum float32 data in float64: 2 gamma_n(2^-53) apart.
-    conveq::Tolerance both_float64 = conveq::user_tolerance(0, 0);
-    both_float64.kind = "rounding_bound";
-    both_float64.scale_factor = 2 * conveq::gamma(p.reduction_length() + 1, 0x1p-53);
-    const auto r =
-        compare("reference", {reference.value.data(), reference.value.size()}, both_float64);
-    CHECK(r.mismatches == 0);
-
-    int paths_run = 0;
-    for (auto& path : conveq::all_paths<float>()) {
-      if (!path->skip_reason(p).empty()) continue;
-      INFO(path->name());
-      std::vector<float> out(static_cast<size_t>(p.output_elements()),
-                             std::numeric_limits<float>::quiet_NaN());
-      path->prepare(p, data, 2);
-      path->run(out.data());
-      path->finish(out.data());
-      const std::vector<double> as_double(out.begin(), out.end());
-      const auto result = compare(path->name(), as_double, conveq::path_vs_reference_tolerance(p));
-      CHECK(result.mismatches == 0);
-      CHECK(result.bound_utilisation <= 1.0);
-      ++paths_run;
+    DYNAMIC_SECTION("golden " << c["name"].get<std::string>()) {
+      check_golden(c);
     }
-    CHECK(paths_run >= 2);
   }
 }

@@ -40,34 +40,69 @@ std::vector<std::string> names(const nlohmann::json& list) {
   return out;
 }
 
+// A row of a case table: the name says what the case exercises (a failure prints it; Test()
+// adds the problem's full options).
+struct NamedCase {
+  std::string name;
+  ConvTester tester;
+};
+
 }  // namespace
 
 TEST_CASE("pointwise cases with odd sizes agree on every path", "[paths]") {
-  ConvTester().in(3).out(5).length(17).Test();
-  ConvTester().batch(2).in(23).out(19).length(37).Test();
-  ConvTester().in(1).out(1).length(1).fill("uniform").Test();
-  ConvTester().batch(3).in(7).out(13).length(1).Test();
-  ConvTester().in(64).out(128).length(4096).Test();
-  ConvTester().batch(2).in(17).out(9).length(30).height_width(5, 6).Test();
-  ConvTester().in(5).out(3).length(29).no_bias().dtype("float64").Test();
+  const std::vector<NamedCase> cases = {
+      {"3 -> 5 channels, length 17", ConvTester().in(3).out(5).length(17)},
+      {"23 -> 19 channels, length 37, batch 2", ConvTester().batch(2).in(23).out(19).length(37)},
+      {"1 -> 1 channel, length 1, uniform fill",
+       ConvTester().in(1).out(1).length(1).fill("uniform")},
+      {"7 -> 13 channels, length 1, batch 3", ConvTester().batch(3).in(7).out(13).length(1)},
+      {"64 -> 128 channels, length 4096 (the default problem)",
+       ConvTester().in(64).out(128).length(4096)},
+      {"17 -> 9 channels, length 30 folded as 5 x 6, batch 2",
+       ConvTester().batch(2).in(17).out(9).length(30).height_width(5, 6)},
+      {"5 -> 3 channels, length 29, no bias, float64",
+       ConvTester().in(5).out(3).length(29).no_bias().dtype("float64")},
+  };
+  for (const NamedCase& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      c.tester.Test();
+    }
+  }
 }
 
 TEST_CASE("which formulations apply to which problems", "[paths]") {
-  const auto all = [](const ConvTester& t) { return names(t.Test()["paths"]); };
-  using V = std::vector<std::string>;
-  CHECK(all(ConvTester().in(3).out(5).length(17)) ==
-        V{"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "conv2d_hw/naive",
-          "conv2d_hw/im2col", "linear/gemm", "reference"});
-  CHECK(all(ConvTester().in(3).out(5).length(17).kernel("3")) ==
-        V{"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"});
-  CHECK(all(ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3")) ==
-        V{"conv2d/naive", "conv2d/im2col", "reference"});
-  CHECK(all(ConvTester().in(3).out(5).height_width(1, 9).kernel("1,3")) ==
-        V{"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"});
-  CHECK(all(ConvTester().in(3).out(5).height_width(4, 9)) == V{"conv1d/naive", "conv1d/im2col",
-                                                               "conv2d/naive", "conv2d/im2col",
-                                                               "linear/gemm", "reference"});
-  // Grouped pointwise: no nn.Linear twin, and the report says why.
+  struct Case {
+    std::string name;
+    ConvTester tester;
+    std::vector<std::string> paths;
+  };
+  const std::vector<Case> cases = {
+      {"1D pointwise: every formulation",
+       ConvTester().in(3).out(5).length(17),
+       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "conv2d_hw/naive",
+        "conv2d_hw/im2col", "linear/gemm", "reference"}},
+      {"1D kernel 3: conv1d and conv2d only",
+       ConvTester().in(3).out(5).length(17).kernel("3"),
+       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"}},
+      {"2D kernel 3x3: conv2d only",
+       ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3"),
+       {"conv2d/naive", "conv2d/im2col", "reference"}},
+      {"2D of height 1, kernel 1x3: conv1d too",
+       ConvTester().in(3).out(5).height_width(1, 9).kernel("1,3"),
+       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"}},
+      {"2D pointwise: conv1d and linear too",
+       ConvTester().in(3).out(5).height_width(4, 9),
+       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "linear/gemm",
+        "reference"}},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      CHECK(names(c.tester.Test()["paths"]) == c.paths);
+    }
+  }
+}
+
+TEST_CASE("grouped pointwise has no nn.Linear twin, and the report says why", "[paths]") {
   const auto report = ConvTester().in(4).out(6).groups(2).length(10).Test();
   bool found = false;
   for (const auto& s : report["skipped_paths"]) {
@@ -80,31 +115,45 @@ TEST_CASE("which formulations apply to which problems", "[paths]") {
 }
 
 TEST_CASE("general kernels: stride, padding, dilation, groups, depthwise", "[paths]") {
-  ConvTester().in(5).out(7).length(13).kernel("3").padding("same").Test();
-  ConvTester().in(3).out(5).length(23).kernel("4").padding("same").dilation("3").Test();
-  ConvTester()
-      .batch(2)
-      .in(6)
-      .out(10)
-      .length(23)
-      .kernel("3")
-      .stride("3")
-      .dilation("2")
-      .groups(2)
-      .Test();
-  ConvTester().in(7).out(7).length(17).kernel("5").padding("2").groups(7).Test();
-  ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same").Test();
-  ConvTester()
-      .in(6)
-      .out(10)
-      .height_width(9, 11)
-      .kernel("3,3")
-      .stride("2,1")
-      .dilation("1,2")
-      .padding("1,2")
-      .groups(2)
-      .dtype("float64")
-      .Test();
+  const std::vector<NamedCase> cases = {
+      {"kernel 3, padding same", ConvTester().in(5).out(7).length(13).kernel("3").padding("same")},
+      {"even kernel 4 dilated 3, padding same (the odd extra at the end)",
+       ConvTester().in(3).out(5).length(23).kernel("4").padding("same").dilation("3")},
+      {
+          "stride 3, dilation 2, groups 2, batch 2",
+          ConvTester()
+              .batch(2)
+              .in(6)
+              .out(10)
+              .length(23)
+              .kernel("3")
+              .stride("3")
+              .dilation("2")
+              .groups(2),
+      },
+      {"depthwise: 7 groups, kernel 5, padding 2",
+       ConvTester().in(7).out(7).length(17).kernel("5").padding("2").groups(7)},
+      {"2D kernel 2x3, padding same",
+       ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same")},
+      {
+          "2D stride 2,1, dilation 1,2, padding 1,2, groups 2, float64",
+          ConvTester()
+              .in(6)
+              .out(10)
+              .height_width(9, 11)
+              .kernel("3,3")
+              .stride("2,1")
+              .dilation("1,2")
+              .padding("1,2")
+              .groups(2)
+              .dtype("float64"),
+      },
+  };
+  for (const NamedCase& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      c.tester.Test();
+    }
+  }
 }
 
 TEST_CASE("seeded random parameter mixes agree with the reference, and exactly under exact fill",
@@ -144,8 +193,10 @@ TEST_CASE("seeded random parameter mixes agree with the reference, and exactly u
     } catch (const conveq::InputError&) {
       continue;  // an invalid mix (e.g. a kernel larger than the padded input)
     }
-    t.Test();
-    t.fill("exact").Test();
+    DYNAMIC_SECTION("mix " << tested << ": " << t.describe()) {
+      t.Test();
+      t.fill("exact").Test();
+    }
     ++tested;
   }
 }
@@ -160,14 +211,17 @@ TEST_CASE("a hand-computed 1D case", "[paths]") {
   const std::vector<double> expected{4.5, 7.5, 10.5};
   for (auto& path : conveq::all_paths<double>()) {
     if (!path->skip_reason(p).empty()) continue;
-    INFO(path->name());
-    CHECK(run_path(*path, p, data) == expected);
+    DYNAMIC_SECTION(path->name()) {
+      CHECK(run_path(*path, p, data) == expected);
+    }
   }
-  conveq::ReferenceOutput ref;
-  conveq::compute_reference(p, data, 1, ref);
-  CHECK(std::vector<double>(ref.value.begin(), ref.value.end()) == expected);
-  CHECK(std::vector<double>(ref.scale.begin(), ref.scale.end()) ==
-        std::vector<double>{4.5, 7.5, 10.5});
+  SECTION("reference") {
+    conveq::ReferenceOutput ref;
+    conveq::compute_reference(p, data, 1, ref);
+    CHECK(std::vector<double>(ref.value.begin(), ref.value.end()) == expected);
+    CHECK(std::vector<double>(ref.scale.begin(), ref.scale.end()) ==
+          std::vector<double>{4.5, 7.5, 10.5});
+  }
 }
 
 TEST_CASE("a hand-computed 2D case with padding and stride", "[paths]") {
@@ -187,9 +241,10 @@ TEST_CASE("a hand-computed 2D case with padding and stride", "[paths]") {
   const Problem strided = conveq::make_problem(o);
   for (auto& path : conveq::all_paths<float>()) {
     if (!path->skip_reason(p).empty()) continue;
-    INFO(path->name());
-    CHECK(run_path(*path, p, data) == std::vector<float>{1, 2, 0, 3, 5, 2, 0, 3, 4});
-    CHECK(run_path(*path, strided, data) == std::vector<float>{1, 0, 0, 4});
+    DYNAMIC_SECTION(path->name()) {
+      CHECK(run_path(*path, p, data) == std::vector<float>{1, 2, 0, 3, 5, 2, 0, 3, 4});
+      CHECK(run_path(*path, strided, data) == std::vector<float>{1, 0, 0, 4});
+    }
   }
 }
 
@@ -199,15 +254,22 @@ TEST_CASE("naive paths and the reference do not depend on the thread count", "[p
   t.batch(2).in(64).out(64).length(1024).kernel("3").padding("same");
   const Problem p = t.problem();
   const auto data = conveq::fill_data<float>(p);
+  int naive_paths = 0;
   for (auto& path : conveq::all_paths<float>()) {
     if (path->algorithm() != "naive" || !path->skip_reason(p).empty()) continue;
-    CHECK(run_path(*path, p, data, 1) == run_path(*path, p, data, 3));
+    ++naive_paths;
+    DYNAMIC_SECTION(path->name() << ": 1 and 3 threads") {
+      CHECK(run_path(*path, p, data, 1) == run_path(*path, p, data, 3));
+    }
   }
-  conveq::ReferenceOutput one, three;
-  conveq::compute_reference(p, data, 1, one);
-  conveq::compute_reference(p, data, 3, three);
-  CHECK(bool(one.value == three.value));
-  CHECK(bool(one.scale == three.scale));
+  CHECK(naive_paths >= 2);  // conv1d/naive and conv2d/naive
+  SECTION("reference: 1 and 3 threads") {
+    conveq::ReferenceOutput one, three;
+    conveq::compute_reference(p, data, 1, one);
+    conveq::compute_reference(p, data, 3, three);
+    CHECK(bool(one.value == three.value));
+    CHECK(bool(one.scale == three.scale));
+  }
 }
 
 namespace {

@@ -1,8 +1,12 @@
-// Problem semantics: output sizes, PyTorch's 'same' padding split, and the FLOP rule.
+// Problem semantics: output sizes, PyTorch's 'same' padding split, the FLOP rule, and the
+// options make_problem refuses (the CLI passes these messages on as they are).
 #include <catch2/catch.hpp>
+#include <map>
+#include <sstream>
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/problem.hpp"
+#include "input_error.hpp"
 
 namespace {
 conveq::Problem make_1d(const std::string& length, const std::string& kernel,
@@ -18,6 +22,23 @@ conveq::Problem make_1d(const std::string& length, const std::string& kernel,
   o.dilation = dilation;
   return conveq::make_problem(o);
 }
+
+// ProblemOptions as `conveq compare` fills them from a command line like "--in 4 --groups 3".
+conveq::ProblemOptions options_from(const std::string& command_line) {
+  using O = conveq::ProblemOptions;
+  const std::map<std::string, std::string O::*> fields = {
+      {"--batch", &O::batch},       {"--in", &O::in_channels}, {"--out", &O::out_channels},
+      {"--length", &O::length},     {"--height", &O::height},  {"--width", &O::width},
+      {"--kernel", &O::kernel},     {"--stride", &O::stride},  {"--padding", &O::padding},
+      {"--dilation", &O::dilation}, {"--groups", &O::groups},  {"--dtype", &O::dtype},
+      {"--fill", &O::fill},         {"--seed", &O::seed}};
+  O options;
+  std::istringstream words(command_line);
+  std::string name, value;
+  while (words >> name >> value) options.*fields.at(name) = value;
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("output length is floor((L + 2p - d(k-1) - 1) / s) + 1", "[problem]") {
@@ -51,4 +72,42 @@ TEST_CASE("FLOPs count only the taps that fall inside the input", "[problem]") {
   // so 1 + 3 + 3 + 1 taps.
   CHECK(make_1d("5", "3", "2", "2").out_width() == 4);
   CHECK(make_1d("5", "3", "2", "2").flops() == 2.0 * 2 * 3 * 8);
+}
+
+TEST_CASE("bad options are refused with one message naming the value and the rule", "[problem]") {
+  struct Case {
+    std::string command_line, message;
+  };
+  const std::vector<Case> cases = {
+      {"--in 0", "--in 0: must be a positive integer"},
+      {"--length -3", "--length -3: must be a positive integer"},
+      {"--in abc", "--in abc: must be a positive integer"},
+      {"--out 2.5", "--out 2.5: must be a positive integer"},
+      {"--in 99999999999999999999",
+       "--in 99999999999999999999: must be a positive integer no larger than 2147483648"},
+      {"--kernel 0", "--kernel 0: must be a positive integer"},
+      {"--padding -1",
+       "--padding -1: must be a non-negative integer, a pair \"PH,PW\", same or valid"},
+      {"--kernel 3,3",
+       "--kernel 3,3: a 1D problem takes one value (give --height and --width without --length "
+       "for a 2D problem)"},
+      {"--height 5 --width 5 --kernel 3,3,3",
+       "--kernel 3,3,3: must be one integer or a pair \"H,W\""},
+      {"--length 16 --height 3 --width 5", "--height 3 --width 5: H*W = 15 must equal --length 16"},
+      {"--height 4", "--height 4: --height and --width go together; give both"},
+      {"--in 4 --groups 3", "--groups 3: input channels (4) must be divisible by groups"},
+      {"--in 4 --out 6 --groups 4", "--groups 4: output channels (6) must be divisible by groups"},
+      {"--kernel 3 --stride 2 --padding same",
+       "--padding same with --stride 2: padding 'same' needs stride 1 (as in PyTorch)"},
+      {"--kernel 5 --dilation 3 --length 8",
+       "--kernel 5 --dilation 3: the dilated kernel spans 13 width positions, more than the "
+       "padded input's 8; it must fit"},
+      {"--dtype float16", "--dtype float16: must be float32 or float64"},
+      {"--fill gaussian", "--fill gaussian: must be normal, uniform or exact"},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.command_line) {
+      CHECK(error_of([&] { conveq::make_problem(options_from(c.command_line)); }) == c.message);
+    }
+  }
 }

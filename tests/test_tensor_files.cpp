@@ -152,32 +152,6 @@ TEST_CASE("typed shape options must agree with the files", "[tensor_files]") {
     l.typed("--kernel", l.options.kernel, "5").typed("--groups", l.options.groups, "2");
     CHECK_NOTHROW(l.load());
   }
-  auto contradiction = [&](const std::string& option, const std::string& value,
-                           const std::string& rule) {
-    Loader l = loader();
-    std::string scratch;
-    l.typed(option,
-            option == "--in"       ? l.options.in_channels
-            : option == "--out"    ? l.options.out_channels
-            : option == "--batch"  ? l.options.batch
-            : option == "--length" ? l.options.length
-            : option == "--kernel" ? l.options.kernel
-            : option == "--groups" ? l.options.groups
-                                   : scratch,
-            value);
-    const std::string message = l.error();
-    INFO(message);
-    CHECK(message.rfind(option + " " + value + " contradicts ", 0) == 0);
-    CHECK_THAT(message, Contains(rule));
-  };
-  contradiction("--in", "32", "input shape (2, 6, 20) has 6 channels");
-  contradiction("--out", "8", "weight shape (4, 3, 5) has 4 output channels");
-  contradiction("--batch", "1", "has 2 samples");
-  contradiction("--length", "21", "has length 20");
-  contradiction("--kernel", "3", "has kernel 5");
-  contradiction("--kernel", "5,5", "has kernel 5");
-  contradiction("--groups", "3", "make 2 groups");
-
   Loader l = loader();
   l.typed("--fill", l.options.fill, "exact");
   CHECK_THAT(l.error(), Contains("--fill exact: the data come from --input"));
@@ -190,6 +164,36 @@ TEST_CASE("typed shape options must agree with the files", "[tensor_files]") {
   l = loader();
   l.typed("--in", l.options.in_channels, "x");
   CHECK_THAT(l.error(), Contains("--in x: must be a positive integer"));
+}
+
+TEST_CASE("a typed shape option that contradicts the files names the file and its shape",
+          "[tensor_files]") {
+  using O = conveq::ProblemOptions;
+  struct Case {
+    std::string option;
+    std::string O::*field;
+    std::string value, file, description;
+  };
+  const std::vector<Case> cases = {
+      {"--in", &O::in_channels, "32", "x.npy", "input shape (2, 6, 20) has 6 channels"},
+      {"--out", &O::out_channels, "8", "w.npy", "weight shape (4, 3, 5) has 4 output channels"},
+      {"--batch", &O::batch, "1", "x.npy", "input shape (2, 6, 20) has 2 samples"},
+      {"--length", &O::length, "21", "x.npy", "input shape (2, 6, 20) has length 20"},
+      {"--kernel", &O::kernel, "3", "w.npy", "weight shape (4, 3, 5) has kernel 5"},
+      {"--kernel", &O::kernel, "5,5", "w.npy", "weight shape (4, 3, 5) has kernel 5"},
+      {"--groups", &O::groups, "3", "w.npy",
+       "weight shape (4, 3, 5) has 3 input channels per group, so the input's 6 channels make 2 "
+       "groups"},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.option << " " << c.value) {
+      Loader l("contradict");
+      l.input({2, 6, 20}).weight({4, 3, 5}).bias(4);
+      l.typed(c.option, l.options.*c.field, c.value);
+      CHECK(l.error() ==
+            c.option + " " + c.value + " contradicts " + l.path(c.file) + ": " + c.description);
+    }
+  }
 }
 
 TEST_CASE("2D options are checked against a 2D weight", "[tensor_files]") {
@@ -209,32 +213,107 @@ TEST_CASE("2D options are checked against a 2D weight", "[tensor_files]") {
 }
 
 TEST_CASE("files that do not fit together are refused with one precise message", "[tensor_files]") {
-  auto message = [](const std::vector<int64_t>& x, const std::vector<int64_t>& w, int64_t b) {
-    Loader l("fit");
-    l.input(x).weight(w);
-    if (b > 0) l.bias(b);
-    return l.error();
+  using Shape = std::vector<int64_t>;
+  struct Case {
+    std::string name;
+    Shape input, weight, bias;  // no bias file when empty
+    std::string option, file;   // the file blamed
+    std::vector<std::string> fragments;
   };
-  CHECK_THAT(message({2, 6, 20}, {4, 6}, 0),
-             Contains("--weight ") && Contains("has 2 dimensions: a weight has 3"));
-  CHECK_THAT(message({2, 6, 20}, {4, 6, 1, 1, 1}, 0), Contains("has 5 dimensions"));
-  CHECK_THAT(message({20}, {4, 6, 3}, 0),
-             Contains("--input ") && Contains("has 1 dimensions") && Contains("(C, L)"));
-  CHECK_THAT(message({1, 1, 6, 20}, {4, 6, 3}, 0), Contains("has 4 dimensions"));
-  CHECK_THAT(message({6, 5}, {4, 6, 3, 3}, 0), Contains("(C, H, W)"));
-  CHECK_THAT(message({2, 6, 20}, {4, 4, 3}, 0),
-             Contains("4 input channels per group: that must divide the input's 6 channels"));
-  CHECK_THAT(message({2, 6, 20}, {5, 3, 3}, 0),
-             Contains("5 output channels") && Contains("make 2 groups"));
-  CHECK_THAT(message({2, 6, 20}, {4, 6, 3}, 3),
-             Contains("--bias ") && Contains("has 3 elements") && Contains("4 ("));
-  {
-    Loader l("bias2d");
-    l.input({2, 6, 20}).weight({4, 6, 3});
-    write_float_npy(l.path("b.npy"), {4, 1});
-    l.files.bias = l.path("b.npy");
-    CHECK_THAT(l.error(), Contains("has 2 dimensions: a bias is 1-dimensional"));
+  const std::vector<Case> cases = {
+      {"a 2-dimensional weight",
+       {2, 6, 20},
+       {4, 6},
+       {},
+       "--weight",
+       "w.npy",
+       {"shape (4, 6) has 2 dimensions: a weight has 3 (Conv1d: out, in/groups, K) or 4"}},
+      {"a 5-dimensional weight",
+       {2, 6, 20},
+       {4, 6, 1, 1, 1},
+       {},
+       "--weight",
+       "w.npy",
+       {"shape (4, 6, 1, 1, 1) has 5 dimensions: a weight has 3"}},
+      {"a 1-dimensional input",
+       {20},
+       {4, 6, 3},
+       {},
+       "--input",
+       "x.npy",
+       {"shape (20,) has 1 dimensions", "the input has 3 (N, C, L) or 2 (C, L)"}},
+      {"a 4-dimensional input with a Conv1d weight",
+       {1, 1, 6, 20},
+       {4, 6, 3},
+       {},
+       "--input",
+       "x.npy",
+       {"shape (1, 1, 6, 20) has 4 dimensions", "the input has 3 (N, C, L) or 2 (C, L)"}},
+      {"a 2-dimensional input with a Conv2d weight",
+       {6, 5},
+       {4, 6, 3, 3},
+       {},
+       "--input",
+       "x.npy",
+       {"shape (6, 5) has 2 dimensions", "the input has 4 (N, C, H, W) or 3 (C, H, W)"}},
+      {"input channels per group that do not divide the input's",
+       {2, 6, 20},
+       {4, 4, 3},
+       {},
+       "--weight",
+       "w.npy",
+       {"shape (4, 4, 3) has 4 input channels per group: that must divide the input's 6 channels"}},
+      {"groups that do not divide the output channels",
+       {2, 6, 20},
+       {5, 3, 3},
+       {},
+       "--weight",
+       "w.npy",
+       {"shape (5, 3, 3) has 5 output channels: the input's 6 channels at 3 per group make 2 "
+        "groups, which must divide the output channels"}},
+      {"a bias of the wrong length",
+       {2, 6, 20},
+       {4, 6, 3},
+       {3},
+       "--bias",
+       "b.npy",
+       {"shape (3,) has 3 elements: it needs one per output channel, 4 (--weight "}},
+      {"a 2-dimensional bias",
+       {2, 6, 20},
+       {4, 6, 3},
+       {4, 1},
+       "--bias",
+       "b.npy",
+       {"shape (4, 1) has 2 dimensions: a bias is 1-dimensional, (out_channels,)"}},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      Loader l("fit");
+      l.input(c.input).weight(c.weight);
+      if (!c.bias.empty()) {
+        write_float_npy(l.path("b.npy"), c.bias);
+        l.files.bias = l.path("b.npy");
+      }
+      const std::string message = l.error();
+      INFO(message);
+      CHECK(message.rfind(c.option + " " + l.path(c.file) + ": ", 0) == 0);
+      for (const auto& fragment : c.fragments) CHECK_THAT(message, Contains(fragment));
+    }
   }
+}
+
+TEST_CASE("a file the reader refuses is named by its option", "[tensor_files]") {
+  // The reader's own rules are in test_npy.cpp; here only that its message gets the option.
+  Loader l("unreadable");
+  l.input({2, 3, 10}).weight({4, 3, 3});
+  write_bytes(l.path("x.npy"), "");
+  CHECK(l.error() == "--input " + l.path("x.npy") +
+                         ": empty file (0 bytes): a .npy file starts with the magic string "
+                         "\\x93NUMPY");
+  l.input({2, 3, 10});
+  fs::remove(l.path("w.npy"));
+  CHECK(l.error() ==
+        "--weight " + l.path("w.npy") + ": cannot open file: No such file or directory");
 }
 
 TEST_CASE("file options need their partners", "[tensor_files]") {
