@@ -39,6 +39,7 @@
 #include "conveq/core/problem.hpp"
 #include "conveq/core/timing.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 
 // In OpenBLAS's DYNAMIC_ARCH builds (Debian's): re-run its kernel selection, which reads
 // OPENBLAS_CORETYPE. Weak, so that other builds link; the kernels section is then skipped.

@@ -5,6 +5,7 @@
 #include "conv_tester.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 #include "conveq/session/session.hpp"
 
 namespace {

@@ -11,6 +11,7 @@
 #include "conveq/check/reference.hpp"
 #include "conveq/io/npy.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 
 namespace {
 

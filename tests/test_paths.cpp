@@ -8,6 +8,7 @@
 #include "conveq/check/reference.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 #include "conveq/session/session.hpp"
 
 using conveq::ConvData;

@@ -7,6 +7,7 @@
 
 #include "conveq/paths/gemm.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 
 namespace conveq {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "conveq/core/parallel.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 #include "row_taps.hpp"
 
 namespace conveq {

@@ -9,6 +9,7 @@
 
 #include "conveq/paths/gemm.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 
 namespace conveq {
 namespace {
@@ -36,9 +37,9 @@ class LinearGemm final : public Path<T> {
     const auto n = static_cast<size_t>(g_.batch), c = static_cast<size_t>(g_.in_channels),
                l = static_cast<size_t>(g_.w);
     // (N, Cin, L) -> (N, L, Cin): a row per position.
-    input_cl_ = xt::transpose(xt::adapt(data.input.data(), n * c * l, xt::no_ownership(),
-                                        std::array<size_t, 3>{n, c, l}),
-                              {0, 2, 1});
+    input_cl_ = xt::transpose(
+        xt::adapt(data.input.data(), n * c * l, xt::no_ownership(), std::array<size_t, 3>{n, c, l}),
+        {0, 2, 1});
     // NaN, like every path's output: an element the GEMM never writes must not pass as 0.
     output_cl_ = xt::xtensor<T, 3>::from_shape({n, l, static_cast<size_t>(g_.out_channels)});
     output_cl_.fill(std::numeric_limits<T>::quiet_NaN());
@@ -60,8 +61,8 @@ class LinearGemm final : public Path<T> {
     // (N, L, Cout) -> (N, Cout, L).
     const auto n = static_cast<size_t>(g_.batch), o = static_cast<size_t>(g_.out_channels),
                l = static_cast<size_t>(g_.w);
-    auto channels_first = xt::adapt(output, n * o * l, xt::no_ownership(),
-                                    std::array<size_t, 3>{n, o, l});
+    auto channels_first =
+        xt::adapt(output, n * o * l, xt::no_ownership(), std::array<size_t, 3>{n, o, l});
     channels_first = xt::transpose(output_cl_, {0, 2, 1});
   }
 

@@ -7,6 +7,7 @@
 #include "conveq/core/host_info.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 
 namespace conveq {
 namespace {

@@ -9,6 +9,7 @@
 #include "conveq/core/parallel.hpp"
 #include "conveq/io/tensor_files.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 
 namespace conveq {
 

@@ -9,6 +9,7 @@
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/timing.hpp"
 #include "conveq/io/tensor_files.hpp"
+#include "conveq/paths/registry.hpp"
 #include "conveq/paths/run.hpp"
 #include "conveq/report/compare_report.hpp"
 #include "conveq/report/json.hpp"

@@ -2,8 +2,7 @@
 // The implementations conveq compares. Each path is one formulation (the tensor layout
 // it sees: conv1d, conv2d, conv2d_hw, linear) computed by one algorithm (naive, im2col,
 // gemm), in the problem's working dtype, writing the whole output in (N, Cout, OH, OW)
-// order. The float64 reference lives in reference.hpp.
-#include <memory>
+// order. The list of paths is registry.hpp; the float64 reference is check/reference.hpp.
 #include <string>
 #include <vector>
 
@@ -57,29 +56,6 @@ class Path {
   virtual void finish(T* /*output*/) {}
 };
 
-template <typename T>
-using PathList = std::vector<std::unique_ptr<Path<T>>>;
-
-// Every path conveq knows, in report order.
-template <typename T>
-PathList<T> all_paths();
-std::vector<std::string> all_path_names();
-
-// One factory per algorithm file.
-template <typename T>
-std::unique_ptr<Path<T>> make_conv1d_naive();
-template <typename T>
-std::unique_ptr<Path<T>> make_conv1d_im2col();
-template <typename T>
-std::unique_ptr<Path<T>> make_conv2d_naive(bool folded);
-template <typename T>
-std::unique_ptr<Path<T>> make_conv2d_im2col(bool folded);
-template <typename T>
-std::unique_ptr<Path<T>> make_linear_gemm();
-
-}  // namespace conveq
-
-namespace conveq {
 // Shared skip reasons, so every path of a formulation gives the same one.
 std::string conv1d_skip_reason(const Problem& problem);
 std::string folded_skip_reason(const Problem& problem);

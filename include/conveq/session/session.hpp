@@ -7,6 +7,7 @@
 #include "conveq/core/fill.hpp"
 #include "conveq/core/problem.hpp"
 #include "conveq/paths/path.hpp"
+#include "conveq/paths/registry.hpp"
 #include "conveq/session/resources.hpp"
 #include "conveq/session/run_options.hpp"
 

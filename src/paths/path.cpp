@@ -1,0 +1,63 @@
+// The formulations' views of a problem, and the skip reasons they share.
+#include "conveq/paths/path.hpp"
+
+namespace conveq {
+
+std::vector<int64_t> ConvGeometry::input_shape(bool rank1) const {
+  if (rank1) return {batch, in_channels, w};
+  return {batch, in_channels, h, w};
+}
+std::vector<int64_t> ConvGeometry::weight_shape(bool rank1) const {
+  if (rank1) return {out_channels, cin_g(), kw};
+  return {out_channels, cin_g(), kh, kw};
+}
+std::vector<int64_t> ConvGeometry::output_shape(bool rank1) const {
+  if (rank1) return {batch, out_channels, ow};
+  return {batch, out_channels, oh, ow};
+}
+
+ConvGeometry conv2d_view(const Problem& p) {
+  return ConvGeometry{p.batch,      p.in_channels, p.out_channels, p.groups,
+                      p.height,     p.width,       p.kernel_h,     p.kernel_w,
+                      p.stride_h,   p.stride_w,    p.pad_top,      p.pad_left,
+                      p.dilation_h, p.dilation_w,  p.out_height(), p.out_width()};
+}
+
+bool has_conv1d_view(const Problem& p) {
+  const bool single_row = p.height == 1 && p.kernel_h == 1 && p.pad_top == 0 && p.pad_bottom == 0;
+  return p.rank == 1 || single_row || p.is_pointwise();
+}
+
+ConvGeometry conv1d_view(const Problem& p) {
+  ConvGeometry g = conv2d_view(p);
+  if (p.height != 1) {  // pointwise: flatten (H, W) into L
+    g.w = g.ow = p.height * p.width;
+  }
+  g.h = g.kh = g.sh = g.dh = g.oh = 1;
+  g.ph = 0;
+  return g;
+}
+
+ConvGeometry folded_view(const Problem& p) {
+  ConvGeometry g = conv2d_view(p);
+  g.h = g.oh = p.fold_h;
+  g.w = g.ow = p.fold_w;
+  return g;
+}
+
+std::string conv1d_skip_reason(const Problem& p) {
+  if (has_conv1d_view(p)) return "";
+  return "a 2D problem has a Conv1d twin only when H = 1 and KH = 1 (no vertical padding), or when "
+         "it is pointwise";
+}
+
+std::string folded_skip_reason(const Problem& p) {
+  if (p.rank == 2) return "a 2D problem is already its own (H, W) view: see conv2d/*";
+  if (!p.is_pointwise()) {
+    return "folding L into (H, W) computes the same convolution only for pointwise problems "
+           "(kernel 1, stride 1, no padding)";
+  }
+  return "";
+}
+
+}  // namespace conveq
