@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "conv_tester.hpp"
+#include "conveq/check/bound.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/suite/suite_run.hpp"
 

@@ -92,7 +92,7 @@ void check_golden(const nlohmann::json& c) {
   };
   // The reference and PyTorch both sum float32 data in float64: 2 gamma_n(2^-53) apart.
   conveq::Tolerance both_float64 = conveq::user_tolerance(0, 0);
-  both_float64.kind = "rounding_bound";
+  both_float64.kind = conveq::ToleranceKind::rounding_bound;
   both_float64.scale_factor = 2 * conveq::gamma(p.reduction_length() + 1, 0x1p-53);
   const auto r =
       compare("reference", {reference.value.data(), reference.value.size()}, both_float64);

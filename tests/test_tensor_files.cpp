@@ -405,7 +405,7 @@ TEST_CASE("the --expect tolerance uses the coarser of the working and stored dty
   const double u16 = std::ldexp(1.0, -11), u32 = std::ldexp(1.0, -24);
   const double inflation = 1 + conveq::gamma(n, std::ldexp(1.0, -53));
   auto t = conveq::expected_vs_reference_tolerance(p, files);
-  CHECK(t.kind == "rounding_bound");
+  CHECK(t.kind == conveq::ToleranceKind::rounding_bound);
   CHECK(t.unit_roundoff == u16);
   CHECK(t.terms == n + 1);
   CHECK(t.scale_factor ==

@@ -1,5 +1,7 @@
 #include "conveq/check/bound.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <sstream>
 
@@ -8,15 +10,10 @@
 namespace conveq {
 namespace {
 
-// Terms of one output's sum: the products and, with a bias, the bias.
-int64_t terms(const Problem& p) {
-  return p.reduction_length() + (p.has_bias ? 1 : 0);
-}
-
 // The scale is itself summed in the reference's accumulator; inflate by its rounding so
 // a computed scale below the exact one can never make the bound too tight.
 double scale_inflation(const Problem& p) {
-  return 1.0 + gamma(terms(p), reference_unit_roundoff(p.dtype));
+  return 1.0 + gamma(output_sum_terms(p), reference_unit_roundoff(p.dtype));
 }
 
 // Rounding the reference from its accumulator to double (float64 problems only).
@@ -25,11 +22,48 @@ double scale_inflation(const Problem& p) {
 double underflow_allowance(const Problem& p) {
   const double smallest_subnormal =
       p.dtype == DType::float32 ? std::ldexp(1.0, -149) : std::ldexp(1.0, -1074);
-  return static_cast<double>(terms(p)) * smallest_subnormal;
+  return static_cast<double>(output_sum_terms(p)) * smallest_subnormal;
 }
 
 double reference_storage_rounding(const Problem& p) {
   return p.dtype == DType::float64 ? std::ldexp(1.0, -53) : 0.0;
+}
+
+// Half float16's smallest subnormal: the absolute error of a float16 product or rounding that
+// underflows, which float16 outputs meet easily. float32's (2^-150) and float64's are far
+// below anything the bound can see, and conveq's own paths ignore them too.
+double underflow_error(double unit_roundoff) {
+  return unit_roundoff == std::ldexp(1.0, -11) ? std::ldexp(1.0, -25) : 0.0;
+}
+
+// The external output: computed by an unknown tool, presumably at least as precisely as the
+// coarser of the working dtype (normally the inputs' own) and its stored dtype. With u that
+// coarser unit roundoff and n the terms of one output, Higham's bound gamma_n(u) * scale
+// covers the sum; one more term covers rounding it to the stored dtype; four more cover inputs
+// rounded into the working dtype (conveq then convolves slightly different numbers than the
+// tool did). Float16 underflow adds (n + 1) * 2^-25.
+Tolerance expected_tolerance(const Problem& p, const ExpectedOrigin& origin, bool vs_reference) {
+  const int64_t n = output_sum_terms(p);
+  const double u_work = unit_roundoff(p.dtype);
+  const double u = std::max(u_work, origin.stored_unit_roundoff);
+  const double u_ref = reference_unit_roundoff(p.dtype);
+  const int64_t extra = origin.inputs_rounded ? 5 : 1;
+  Tolerance t;
+  t.kind = ToleranceKind::rounding_bound;
+  t.terms = n + extra;
+  t.unit_roundoff = u;
+  const double other = vs_reference ? gamma(n, u_ref) : gamma(n, u_work);
+  t.scale_factor = (gamma(t.terms, u) + other) * scale_inflation(p);
+  t.value_factor = vs_reference ? reference_storage_rounding(p) : 0.0;
+  t.atol = static_cast<double>(n + 1) * underflow_error(u);
+  const std::string gamma_e = "gamma_" + std::to_string(t.terms) + "(u_expect)";
+  const std::string gamma_n = "gamma_" + std::to_string(n);
+  t.formula = "|expected - " + std::string(vs_reference ? "ref" : "b") + "| <= (" + gamma_e +
+              " + " + gamma_n + (vs_reference ? "(u_ref)" : "(u)") + ") * sum|w||x|+|b|" +
+              (t.value_factor > 0 ? " + 2^-53 |ref|" : "") +
+              (t.atol > 0 ? " + " + std::to_string(n + 1) + " * 2^-25 (float16 underflow)" : "") +
+              "; u_expect = max(u, u of the file's dtype)";
+  return t;
 }
 
 }  // namespace
@@ -40,16 +74,36 @@ double gamma(int64_t n, double u) {
   return nu / (1.0 - nu);
 }
 
+int64_t output_sum_terms(int64_t reduction_length, bool has_bias) {
+  return reduction_length + (has_bias ? 1 : 0);
+}
+
+int64_t output_sum_terms(const Problem& p) {
+  return output_sum_terms(p.reduction_length(), p.has_bias);
+}
+
+std::string to_string(ToleranceKind kind) {
+  switch (kind) {
+    case ToleranceKind::rounding_bound:
+      return "rounding_bound";
+    case ToleranceKind::exact:
+      return "exact";
+    case ToleranceKind::atol_rtol:
+      return "atol_rtol";
+  }
+  return "?";
+}
+
 nlohmann::json Tolerance::to_json() const {
-  nlohmann::json j = {{"kind", kind}, {"formula", formula}};
-  if (kind == "rounding_bound") {
+  nlohmann::json j = {{"kind", to_string(kind)}, {"formula", formula}};
+  if (kind == ToleranceKind::rounding_bound) {
     j["terms"] = terms;
     j["unit_roundoff"] = unit_roundoff;
     j["gamma"] = gamma(terms, unit_roundoff);
     j["scale_factor"] = scale_factor;
     j["value_factor"] = value_factor;
     j["atol"] = atol;
-  } else if (kind == "atol_rtol") {
+  } else if (kind == ToleranceKind::atol_rtol) {
     j["atol"] = atol;
     j["rtol"] = value_factor;
   }
@@ -58,8 +112,8 @@ nlohmann::json Tolerance::to_json() const {
 
 Tolerance path_vs_reference_tolerance(const Problem& p) {
   Tolerance t;
-  t.kind = "rounding_bound";
-  t.terms = terms(p);
+  t.kind = ToleranceKind::rounding_bound;
+  t.terms = output_sum_terms(p);
   t.unit_roundoff = unit_roundoff(p.dtype);
   const double u_ref = reference_unit_roundoff(p.dtype);
   t.scale_factor = (gamma(t.terms, t.unit_roundoff) + gamma(t.terms, u_ref)) * scale_inflation(p);
@@ -74,8 +128,8 @@ Tolerance path_vs_reference_tolerance(const Problem& p) {
 
 Tolerance path_vs_path_tolerance(const Problem& p) {
   Tolerance t;
-  t.kind = "rounding_bound";
-  t.terms = terms(p);
+  t.kind = ToleranceKind::rounding_bound;
+  t.terms = output_sum_terms(p);
   t.unit_roundoff = unit_roundoff(p.dtype);
   t.scale_factor = 2.0 * gamma(t.terms, t.unit_roundoff) * scale_inflation(p);
   t.atol = 2.0 * underflow_allowance(p);
@@ -86,20 +140,36 @@ Tolerance path_vs_path_tolerance(const Problem& p) {
 
 Tolerance exact_tolerance() {
   Tolerance t;
-  t.kind = "exact";
+  t.kind = ToleranceKind::exact;
   t.formula = "a == b bit for bit (--fill exact: every partial sum is an exact integer)";
   return t;
 }
 
 Tolerance user_tolerance(double atol, double rtol) {
   Tolerance t;
-  t.kind = "atol_rtol";
+  t.kind = ToleranceKind::atol_rtol;
   t.atol = atol;
   t.value_factor = rtol;
   std::ostringstream f;
   f << "|a - b| <= " << atol << " + " << rtol << " * |b|";
   t.formula = f.str();
   return t;
+}
+
+Tolerance expected_vs_reference_tolerance(const Problem& problem, const ExpectedOrigin& origin) {
+  return expected_tolerance(problem, origin, true);
+}
+
+Tolerance expected_vs_path_tolerance(const Problem& problem, const ExpectedOrigin& origin) {
+  return expected_tolerance(problem, origin, false);
+}
+
+double error_growth_unit(DType dtype) {
+  return unit_roundoff(dtype);
+}
+
+double error_growth_floor(int64_t terms) {
+  return 2.0 * std::sqrt(static_cast<double>(std::max<int64_t>(terms, 1)));
 }
 
 }  // namespace conveq

@@ -1,6 +1,7 @@
 #include "conveq/check/compare.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -62,24 +63,243 @@ std::string format_number(double v) {
   return out.str();
 }
 
+// The per-element values that the percentiles and the mistrust rule need whole. Reused by the
+// calls on this thread: fresh per-element vectors page-fault on every call.
+struct ElementColumns {
+  std::vector<double> abs_errors, rel_errors, tolerances, magnitudes;
+};
+
+ElementColumns& reused_columns(size_t n) {
+  static thread_local ElementColumns columns;
+  for (auto* column :
+       {&columns.abs_errors, &columns.rel_errors, &columns.tolerances, &columns.magnitudes}) {
+    column->clear();
+    column->reserve(n);
+  }
+  return columns;
+}
+
+// NaN and infinity: how many on each side, and the mismatches they make.
+struct NonFiniteTally {
+  bool equal_nan;
+  NonFiniteCounts a_counts{}, b_counts{};
+  int64_t nan_mismatches = 0, inf_mismatches = 0;
+
+  // |a - b|, or +inf for a NaN or infinity mismatch (NaN == NaN only with equal_nan).
+  double difference(double a, double b) {
+    a_counts.add(a);
+    b_counts.add(b);
+    if (std::isnan(a) || std::isnan(b)) {
+      const bool both = std::isnan(a) && std::isnan(b);
+      const double diff = both && equal_nan ? 0 : kInf;
+      if (diff > 0) ++nan_mismatches;
+      return diff;
+    }
+    if (std::isinf(a) || std::isinf(b)) {
+      const double diff = a == b ? 0 : kInf;  // infinities are equal only with the same sign
+      if (diff > 0) ++inf_mismatches;
+      return diff;
+    }
+    return std::abs(a - b);
+  }
+
+  void finish(ComparisonResult& r) const {
+    r.a_nonfinite = a_counts;
+    r.b_nonfinite = b_counts;
+    r.nan_mismatches = nan_mismatches;
+    r.inf_mismatches = inf_mismatches;
+  }
+};
+
+// ULP distances: the maximum and a histogram of powers of two; NaNs are not comparable.
+struct UlpHistogram {
+  DType dtype;
+  std::array<int64_t, 65> buckets{};  // [0] = 0 ULP, [k] = [2^(k-1), 2^k) ULP
+  double max_ulp = 0;
+  int64_t not_comparable = 0;
+
+  void add(double a, double b, double diff) {
+    if (!std::isnan(a) && !std::isnan(b)) {
+      const double ulps = diff == 0 ? 0 : ulp_distance(a, b, dtype);
+      max_ulp = std::max(max_ulp, ulps);
+      ++buckets[static_cast<size_t>(ulp_bucket(ulps))];
+    } else {
+      ++not_comparable;
+      if (diff > 0) max_ulp = kInf;
+    }
+  }
+
+  void finish(ComparisonResult& r) const {
+    r.max_ulp = max_ulp;
+    r.ulp_not_comparable = not_comparable;
+    size_t used = buckets.size();
+    while (used > 1 && buckets[used - 1] == 0) --used;
+    r.ulp_histogram.assign(buckets.begin(), buckets.begin() + static_cast<std::ptrdiff_t>(used));
+  }
+};
+
+// One element's difference against its yardsticks.
+struct ElementMeasure {
+  double tolerance;
+  double rel_error;
+  double utilisation;  // diff / tolerance
+};
+
+ElementMeasure measure(const Tolerance& t, double diff, double b, double scale) {
+  ElementMeasure m;
+  m.tolerance = t.at(std::isfinite(scale) ? scale : 0, std::abs(b));
+  const double floor = scale * kRelativeFloor;
+  const double denominator = std::max(std::isfinite(b) ? std::abs(b) : 0.0, floor);
+  m.rel_error = diff == 0 ? 0 : (denominator > 0 ? diff / denominator : kInf);
+  // An infinite difference (a NaN or infinity mismatch) is infinitely over any tolerance.
+  m.utilisation =
+      diff == 0 ? 0 : (m.tolerance > 0 && std::isfinite(diff) ? diff / m.tolerance : kInf);
+  return m;
+}
+
+// Absolute, relative and scaled errors: maxima, the mean and (from the columns) percentiles.
+struct ErrorStatistics {
+  std::vector<double>& abs_errors;
+  std::vector<double>& rel_errors;
+  double max_abs = 0, max_rel = 0, max_scaled = 0;
+  double sum_abs = 0;  // in element order, over finite differences
+  int64_t finite_count = 0;
+
+  void add(double diff, double rel, double scale) {
+    abs_errors.push_back(diff);
+    rel_errors.push_back(rel);
+    max_abs = std::max(max_abs, diff);
+    max_rel = std::max(max_rel, rel);
+    if (scale > 0 && diff > 0)
+      max_scaled = std::max(max_scaled, diff / scale);
+    else if (diff > 0)
+      max_scaled = kInf;
+    if (std::isfinite(diff)) {
+      sum_abs += diff;
+      ++finite_count;
+    }
+  }
+
+  void finish(ComparisonResult& r) {
+    r.max_abs_error = max_abs;
+    r.max_rel_error = max_rel;
+    r.max_scaled_error = max_scaled;
+    r.mean_abs_error = finite_count > 0 ? sum_abs / static_cast<double>(finite_count) : 0;
+    r.abs_error = percentiles(abs_errors);
+    r.rel_error = percentiles(rel_errors);
+  }
+};
+
+// What the expected side looks like, for the mistrust rule: zeros, constancy, and each
+// element's tolerance next to its magnitude.
+struct ExpectedProfile {
+  double first;
+  std::vector<double>& tolerances;
+  std::vector<double>& magnitudes;
+  int64_t zero_count = 0;
+  bool constant = true;
+
+  void add(double b, double tolerance) {
+    if (b == 0) ++zero_count;
+    if (!(b == first)) constant = false;
+    tolerances.push_back(tolerance);
+    magnitudes.push_back(std::isfinite(b) ? std::abs(b) : kInf);
+  }
+};
+
+// The element that uses most of its tolerance, the mismatches (elements outside their
+// tolerance) and the worst of them by utilisation.
+class WorstElements {
+ public:
+  explicit WorstElements(int capacity) : capacity_(capacity) {}
+
+  void add(int64_t flat, double diff, const ElementMeasure& m) {
+    if (m.utilisation > worst_utilisation_) {
+      worst_utilisation_ = m.utilisation;
+      worst_flat_ = flat;
+    }
+    // Also a mismatch: any infinite difference (even against an infinite tolerance) and any
+    // difference against a NaN tolerance.
+    if (diff > 0 && (std::isinf(diff) || !(diff <= m.tolerance))) {
+      ++mismatches_;
+      heap_.push_back({m.utilisation, flat, diff, m.tolerance});
+      std::push_heap(heap_.begin(), heap_.end(), by_utilisation);
+      if (static_cast<int>(heap_.size()) > capacity_) {
+        std::pop_heap(heap_.begin(), heap_.end(), by_utilisation);
+        heap_.pop_back();
+      }
+    }
+  }
+
+  void finish(const CompareInput& in, ComparisonResult& r) {
+    r.mismatches = mismatches_;
+    r.bound_utilisation = std::max(worst_utilisation_, 0.0);
+    if (!in.a.empty()) {
+      r.worst_index = unravel(worst_flat_, in.shape);
+      r.worst_a = in.a[static_cast<size_t>(worst_flat_)];
+      r.worst_b = in.b[static_cast<size_t>(worst_flat_)];
+    }
+    std::sort(heap_.begin(), heap_.end(), by_utilisation);
+    for (const Candidate& c : heap_) {
+      const auto k = static_cast<size_t>(c.flat);
+      r.worst_mismatches.push_back(
+          {unravel(c.flat, in.shape), in.a[k], in.b[k], c.difference, c.tolerance});
+    }
+  }
+
+ private:
+  struct Candidate {
+    double utilisation;
+    int64_t flat;
+    double difference, tolerance;
+  };
+  // Largest utilisation first; as a heap order, the smallest is on top.
+  static bool by_utilisation(const Candidate& x, const Candidate& y) {
+    return x.utilisation > y.utilisation;
+  }
+
+  int capacity_;
+  double worst_utilisation_ = -1;
+  int64_t worst_flat_ = 0;
+  int64_t mismatches_ = 0;
+  std::vector<Candidate> heap_;  // a min-heap of at most capacity_ mismatches
+};
+
 // Why a passing comparison proves little, or "" when it is meaningful.
-std::string mistrust_reason(const CompareInput& in, int64_t zero_count, bool constant,
-                            std::vector<double>& tolerances, std::vector<double>& magnitudes) {
+std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected) {
   const auto n = static_cast<int64_t>(in.b.size());
+  const int64_t zero_count = expected.zero_count;
   if (zero_count == n) return "the expected output is all zero";
   if (static_cast<double>(zero_count) >= kMostlyZeroShare * static_cast<double>(n)) {
     return "the expected output is nearly all zero (" + std::to_string(zero_count) + " of " +
            std::to_string(n) + " elements)";
   }
-  if (constant && n > 1) return "the expected output is constant (" + format_number(in.b[0]) + ")";
-  const double median_tolerance = percentile(tolerances, 0.5);
-  const double median_magnitude = percentile(magnitudes, 0.5);
+  if (expected.constant && n > 1) {
+    return "the expected output is constant (" + format_number(in.b[0]) + ")";
+  }
+  const double median_tolerance = percentile(expected.tolerances, 0.5);
+  const double median_magnitude = percentile(expected.magnitudes, 0.5);
   if (median_tolerance >= median_magnitude) {
     return "the bound is looser than the output itself: median tolerance " +
            format_number(median_tolerance) + " >= median |expected| " +
            format_number(median_magnitude);
   }
   return "";
+}
+
+// The verdict: failed with any mismatch; else mistrusted when passing proves little.
+void judge(const CompareInput& in, ExpectedProfile& expected, ComparisonResult& r) {
+  if (r.mismatches > 0) {
+    r.status = Status::failed;
+    std::ostringstream why;
+    why << r.mismatches << " of " << r.elements << " elements outside the tolerance";
+    if (r.nan_mismatches > 0) why << " (" << r.nan_mismatches << " NaN mismatches)";
+    if (r.inf_mismatches > 0) why << " (" << r.inf_mismatches << " infinity mismatches)";
+    r.reason = why.str();
+  } else if (r.elements > 0) {
+    r.reason = mistrust_reason(in, expected);
+    if (!r.reason.empty()) r.status = Status::mistrusted;
+  }
 }
 
 }  // namespace
@@ -123,130 +343,36 @@ std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape) {
 }
 
 ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& options) {
+  const auto n = static_cast<int64_t>(in.a.size());
+  ElementColumns& columns = reused_columns(static_cast<size_t>(n));
+  NonFiniteTally nonfinite{options.equal_nan};
+  UlpHistogram ulps{in.dtype};
+  ErrorStatistics errors{columns.abs_errors, columns.rel_errors};
+  ExpectedProfile expected{in.b.empty() ? 0.0 : in.b[0], columns.tolerances, columns.magnitudes};
+  WorstElements worst(options.worst_count);
+
+  // One pass over the elements feeds every accumulator.
+  for (int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<size_t>(i);
+    const double a = in.a[k], b = in.b[k], scale = in.scale[k];
+    const double diff = nonfinite.difference(a, b);
+    ulps.add(a, b, diff);
+    const ElementMeasure m = measure(in.tolerance, diff, b, scale);
+    errors.add(diff, m.rel_error, scale);
+    expected.add(b, m.tolerance);
+    worst.add(i, diff, m);
+  }
+
   ComparisonResult r;
   r.a = in.a_name;
   r.b = in.b_name;
   r.tolerance = in.tolerance;
-  const auto n = static_cast<int64_t>(in.a.size());
   r.elements = n;
-  r.ulp_histogram.assign(65, 0);
-
-  // Reused by the calls on this thread: fresh per-element vectors page-fault on every call.
-  static thread_local std::vector<double> abs_errors, rel_errors, tolerances, magnitudes;
-  abs_errors.clear();
-  rel_errors.clear();
-  tolerances.clear();
-  magnitudes.clear();
-  abs_errors.reserve(static_cast<size_t>(n));
-  rel_errors.reserve(static_cast<size_t>(n));
-  tolerances.reserve(static_cast<size_t>(n));
-  magnitudes.reserve(static_cast<size_t>(n));
-  // Worst elements by utilisation: a min-heap of at most worst_count failing elements.
-  std::vector<std::pair<double, int64_t>> worst;
-  auto by_utilisation = [](const auto& x, const auto& y) { return x.first > y.first; };
-
-  double sum_abs = 0;
-  int64_t finite_count = 0, zero_count = 0;
-  int64_t worst_flat = 0;
-  double worst_utilisation = -1;
-  bool constant = true;
-
-  for (int64_t i = 0; i < n; ++i) {
-    const auto k = static_cast<size_t>(i);
-    const double a = in.a[k], b = in.b[k], scale = in.scale[k];
-    r.a_nonfinite.add(a);
-    r.b_nonfinite.add(b);
-    if (b == 0) ++zero_count;
-    if (!(b == in.b[0])) constant = false;
-
-    double diff;
-    if (std::isnan(a) || std::isnan(b)) {
-      const bool both = std::isnan(a) && std::isnan(b);
-      diff = both && options.equal_nan ? 0 : kInf;
-      if (diff > 0) ++r.nan_mismatches;
-      ++r.ulp_not_comparable;
-    } else if (std::isinf(a) || std::isinf(b)) {
-      diff = a == b ? 0 : kInf;  // infinities are equal only with the same sign
-      if (diff > 0) ++r.inf_mismatches;
-    } else {
-      diff = std::abs(a - b);
-    }
-    if (!std::isnan(a) && !std::isnan(b)) {
-      const double ulps = diff == 0 ? 0 : ulp_distance(a, b, in.dtype);
-      r.max_ulp = std::max(r.max_ulp, ulps);
-      ++r.ulp_histogram[static_cast<size_t>(ulp_bucket(ulps))];
-    } else if (diff > 0) {
-      r.max_ulp = kInf;
-    }
-
-    const double tolerance = in.tolerance.at(std::isfinite(scale) ? scale : 0, std::abs(b));
-    const double floor = scale * kRelativeFloor;
-    const double denominator = std::max(std::isfinite(b) ? std::abs(b) : 0.0, floor);
-    const double rel = diff == 0 ? 0 : (denominator > 0 ? diff / denominator : kInf);
-    // An infinite difference (a NaN or infinity mismatch) is infinitely over any tolerance.
-    const double utilisation =
-        diff == 0 ? 0 : (tolerance > 0 && std::isfinite(diff) ? diff / tolerance : kInf);
-
-    abs_errors.push_back(diff);
-    rel_errors.push_back(rel);
-    tolerances.push_back(tolerance);
-    magnitudes.push_back(std::isfinite(b) ? std::abs(b) : kInf);
-    r.max_abs_error = std::max(r.max_abs_error, diff);
-    r.max_rel_error = std::max(r.max_rel_error, rel);
-    if (scale > 0 && diff > 0)
-      r.max_scaled_error = std::max(r.max_scaled_error, diff / scale);
-    else if (diff > 0)
-      r.max_scaled_error = kInf;
-    if (std::isfinite(diff)) {
-      sum_abs += diff;
-      ++finite_count;
-    }
-    if (utilisation > worst_utilisation) {
-      worst_utilisation = utilisation;
-      worst_flat = i;
-    }
-    // Also a mismatch: any infinite difference (even against an infinite tolerance) and any
-    // difference against a NaN tolerance.
-    if (diff > 0 && (std::isinf(diff) || !(diff <= tolerance))) {
-      ++r.mismatches;
-      worst.emplace_back(utilisation, i);
-      std::push_heap(worst.begin(), worst.end(), by_utilisation);
-      if (static_cast<int>(worst.size()) > options.worst_count) {
-        std::pop_heap(worst.begin(), worst.end(), by_utilisation);
-        worst.pop_back();
-      }
-    }
-  }
-
-  r.mean_abs_error = finite_count > 0 ? sum_abs / static_cast<double>(finite_count) : 0;
-  r.bound_utilisation = std::max(worst_utilisation, 0.0);
-  if (n > 0) {
-    r.worst_index = unravel(worst_flat, in.shape);
-    r.worst_a = in.a[static_cast<size_t>(worst_flat)];
-    r.worst_b = in.b[static_cast<size_t>(worst_flat)];
-  }
-  while (r.ulp_histogram.size() > 1 && r.ulp_histogram.back() == 0) r.ulp_histogram.pop_back();
-
-  std::sort(worst.begin(), worst.end(), by_utilisation);
-  for (const auto& [utilisation, flat] : worst) {
-    const auto k = static_cast<size_t>(flat);
-    r.worst_mismatches.push_back(
-        {unravel(flat, in.shape), in.a[k], in.b[k], abs_errors[k], tolerances[k]});
-  }
-  r.abs_error = percentiles(abs_errors);
-  r.rel_error = percentiles(rel_errors);
-
-  if (r.mismatches > 0) {
-    r.status = Status::failed;
-    std::ostringstream why;
-    why << r.mismatches << " of " << n << " elements outside the tolerance";
-    if (r.nan_mismatches > 0) why << " (" << r.nan_mismatches << " NaN mismatches)";
-    if (r.inf_mismatches > 0) why << " (" << r.inf_mismatches << " infinity mismatches)";
-    r.reason = why.str();
-  } else if (n > 0) {
-    r.reason = mistrust_reason(in, zero_count, constant, tolerances, magnitudes);
-    if (!r.reason.empty()) r.status = Status::mistrusted;
-  }
+  nonfinite.finish(r);
+  ulps.finish(r);
+  errors.finish(r);
+  worst.finish(in, r);
+  judge(in, expected, r);
   return r;
 }
 

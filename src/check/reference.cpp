@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conveq/core/parallel.hpp"
+#include "conveq/paths/taps.hpp"
 
 namespace conveq {
 namespace {
@@ -24,23 +25,11 @@ using Accumulator = std::conditional_t<std::is_same_v<T, float>, double, long do
 // while every (channel, tap) adds onto them.
 constexpr int64_t kTile = 512;
 
-// Output indices o with 0 <= o*stride + offset < size: [first, last), possibly empty.
-void inside(int64_t offset, int64_t stride, int64_t size, int64_t out_size, int64_t& first,
-            int64_t& last) {
-  first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  last = size - offset <= 0 ? 0 : std::min(out_size, (size - offset - 1) / stride + 1);
-  first = std::min(first, last);
-}
-
 // One (channel, row tap, column tap) term restricted to a tile: it adds
-// w * row[offset + k * stride] to the tile's outputs k in [first, last).
+// w * row[offset + k * stride] to the tile's outputs k in [first, last), with w already in
+// the accumulator's type.
 template <typename T, typename Acc>
-struct Tap {
-  const T* row;
-  int64_t offset;
-  Acc w;
-  int64_t first, last;
-};
+using Tap = RowTap<T, Acc>;
 
 // Adds taps[0..count) onto outputs [begin, end) of the tile, tap after tap for every output:
 // the same sums, in the same order, as one pass per tap, with 1/count of the loads and
@@ -82,34 +71,107 @@ void add_taps(Acc* sum, Acc* magnitude, const Tap<T, Acc>* taps, int64_t stride,
   }
 }
 
-// Adds every tap, in order, onto the tile. Groups of four taps share one pass over the
-// outputs they all cover; outputs outside that common range get the group's taps one by
-// one, still in order, so every output sees exactly its taps in (channel, tap) order.
+// Adds every tap, in order, onto the tile: groups of taps share one pass over the outputs
+// they all cover (taps.hpp), and every output sees exactly its taps in (channel, tap) order.
 template <typename T, typename Acc>
 void add_all_taps(Acc* sum, Acc* magnitude, const std::vector<Tap<T, Acc>>& taps, int64_t stride) {
-  constexpr size_t kGroup = 4;
-  size_t t = 0;
-  for (; t + kGroup <= taps.size(); t += kGroup) {
-    const Tap<T, Acc>* group = taps.data() + t;
-    int64_t first = group[0].first, last = group[0].last;
-    for (size_t u = 1; u < kGroup; ++u) {
-      first = std::max(first, group[u].first);
-      last = std::min(last, group[u].last);
-    }
-    if (first >= last) first = last = group[0].last;  // no common range: all one by one
-    for (size_t u = 0; u < kGroup; ++u) {
-      add_taps<1>(sum, magnitude, group + u, stride, group[u].first,
-                  std::min(group[u].last, first));
-    }
-    add_taps<kGroup>(sum, magnitude, group, stride, first, last);
-    for (size_t u = 0; u < kGroup; ++u) {
-      add_taps<1>(sum, magnitude, group + u, stride, std::max(group[u].first, last), group[u].last);
-    }
-  }
-  for (; t < taps.size(); ++t) {
-    add_taps<1>(sum, magnitude, taps.data() + t, stride, taps[t].first, taps[t].last);
-  }
+  add_taps_in_groups(taps, 1,
+                     [&](auto count, const Tap<T, Acc>* run, int64_t, int64_t begin, int64_t end) {
+                       add_taps<decltype(count)::value>(sum, magnitude, run, stride, begin, end);
+                     });
 }
+
+// The reference of one problem, one (sample, output channel) plane at a time. Output rows
+// are cut into tiles of kTile positions; each tile starts from the bias and gets its taps in
+// (channel, row tap, column tap) order.
+template <typename T>
+class ReferencePlanes {
+ public:
+  using Acc = Accumulator<T>;
+
+  // One thread's tile sums and magnitudes and its tap list, reused from tile to tile.
+  struct Scratch {
+    explicit Scratch(size_t max_taps) { taps.reserve(max_taps); }
+    std::array<Acc, kTile> sum, magnitude;
+    std::vector<Tap<T, Acc>> taps;
+  };
+
+  // `out` must already have the problem's output size.
+  ReferencePlanes(const Problem& p, const ConvData<T>& data, ReferenceOutput& out)
+      : p_(p),
+        input_(data.input.data()),
+        weight_(data.weight.data()),
+        bias_(data.bias_or_null()),
+        value_(out.value.data()),
+        scale_(out.scale.data()),
+        oh_(p.out_height()),
+        ow_(p.out_width()),
+        cin_g_(p.in_channels_per_group()),
+        taps_per_channel_(p.kernel_h * p.kernel_w),
+        ox_first_(static_cast<size_t>(p.kernel_w)),
+        ox_last_(static_cast<size_t>(p.kernel_w)) {
+    for (int64_t j = 0; j < p.kernel_w; ++j) {
+      outputs_inside(j * p.dilation_w - p.pad_left, p.stride_w, p.width, ow_, ox_first_[j],
+                     ox_last_[j]);
+    }
+  }
+
+  size_t max_taps() const { return static_cast<size_t>(cin_g_ * taps_per_channel_); }
+
+  void compute(int64_t plane, Scratch& scratch) const {
+    const int64_t n = plane / p_.out_channels, o = plane % p_.out_channels;
+    const int64_t group = o / p_.out_channels_per_group();
+    const Acc b = bias_ ? static_cast<Acc>(bias_[o]) : Acc(0);
+    const T* x_group = input_ + (n * p_.in_channels + group * cin_g_) * p_.height * p_.width;
+    const T* w_out = weight_ + o * cin_g_ * taps_per_channel_;
+    double* value = value_ + plane * oh_ * ow_;
+    double* scale = scale_ + plane * oh_ * ow_;
+    for (int64_t oy = 0; oy < oh_; ++oy) {
+      for (int64_t t0 = 0; t0 < ow_; t0 += kTile) {
+        const int64_t t1 = std::min(ow_, t0 + kTile);
+        std::fill(scratch.sum.begin(), scratch.sum.begin() + (t1 - t0), b);
+        std::fill(scratch.magnitude.begin(), scratch.magnitude.begin() + (t1 - t0), std::abs(b));
+        collect_taps(x_group, w_out, oy, t0, t1, scratch.taps);
+        add_all_taps(scratch.sum.data(), scratch.magnitude.data(), scratch.taps, p_.stride_w);
+        for (int64_t k = 0; k < t1 - t0; ++k) {
+          value[oy * ow_ + t0 + k] = static_cast<double>(scratch.sum[k]);
+          scale[oy * ow_ + t0 + k] = static_cast<double>(scratch.magnitude[k]);
+        }
+      }
+    }
+  }
+
+ private:
+  // The taps of output row oy that reach tile columns [t0, t1), relative to the tile.
+  void collect_taps(const T* x_group, const T* w_out, int64_t oy, int64_t t0, int64_t t1,
+                    std::vector<Tap<T, Acc>>& taps) const {
+    taps.clear();
+    for (int64_t c = 0; c < cin_g_; ++c) {
+      for (int64_t i = 0; i < p_.kernel_h; ++i) {
+        const int64_t y = oy * p_.stride_h + i * p_.dilation_h - p_.pad_top;
+        if (y < 0 || y >= p_.height) continue;
+        const T* x_row = x_group + (c * p_.height + y) * p_.width;
+        for (int64_t j = 0; j < p_.kernel_w; ++j) {
+          const int64_t first = std::max(t0, ox_first_[j]);
+          const int64_t last = std::min(t1, ox_last_[j]);
+          if (first >= last) continue;
+          taps.push_back({x_row, t0 * p_.stride_w + j * p_.dilation_w - p_.pad_left,
+                          static_cast<Acc>(w_out[(c * p_.kernel_h + i) * p_.kernel_w + j]),
+                          first - t0, last - t0});
+        }
+      }
+    }
+  }
+
+  const Problem& p_;
+  const T* input_;
+  const T* weight_;
+  const T* bias_;
+  double* value_;
+  double* scale_;
+  int64_t oh_, ow_, cin_g_, taps_per_channel_;
+  std::vector<int64_t> ox_first_, ox_last_;  // valid output columns of each column tap
+};
 
 }  // namespace
 
@@ -125,69 +187,17 @@ double reference_unit_roundoff(DType dtype) {
 template <typename T>
 void compute_reference(const Problem& p, const ConvData<T>& data, int threads,
                        ReferenceOutput& out) {
-  using Acc = Accumulator<T>;
-  const int64_t oh = p.out_height(), ow = p.out_width();
-  const int64_t plane_size = oh * ow;
-  const int64_t cin_g = p.in_channels_per_group(), cout_g = p.out_channels_per_group();
-  const int64_t taps_per_channel = p.kernel_h * p.kernel_w;
   const auto size = static_cast<size_t>(p.output_elements());
   // Reused across calls: a fresh 2 x 8 bytes per output would page-fault on every call.
   if (out.value.size() != size) out.value = xt::xtensor<double, 1>::from_shape({size});
   if (out.scale.size() != size) out.scale = xt::xtensor<double, 1>::from_shape({size});
-  const T* input = data.input.data();
-  const T* weight = data.weight.data();
-  const T* bias = data.bias_or_null();
-
-  // Valid output columns of each column tap, computed once.
-  std::vector<int64_t> ox_first(static_cast<size_t>(p.kernel_w));
-  std::vector<int64_t> ox_last(static_cast<size_t>(p.kernel_w));
-  for (int64_t j = 0; j < p.kernel_w; ++j) {
-    inside(j * p.dilation_w - p.pad_left, p.stride_w, p.width, ow, ox_first[j], ox_last[j]);
-  }
+  const ReferencePlanes<T> planes(p, data, out);
 
   // Twice a path's work (sums and magnitudes); fewer threads for small problems.
   const int workers = threads_for_work(p.flops(), threads);
   parallel_for(p.batch * p.out_channels, workers, [&](int64_t begin, int64_t end) {
-    std::array<Acc, kTile> sum, magnitude;
-    std::vector<Tap<T, Acc>> taps;
-    taps.reserve(static_cast<size_t>(cin_g * taps_per_channel));
-    for (int64_t plane = begin; plane < end; ++plane) {
-      const int64_t n = plane / p.out_channels, o = plane % p.out_channels;
-      const int64_t group = o / cout_g;
-      const Acc b = bias ? static_cast<Acc>(bias[o]) : Acc(0);
-      const T* x_group = input + (n * p.in_channels + group * cin_g) * p.height * p.width;
-      const T* w_out = weight + o * cin_g * taps_per_channel;
-      double* value = out.value.data() + plane * plane_size;
-      double* scale = out.scale.data() + plane * plane_size;
-      for (int64_t oy = 0; oy < oh; ++oy) {
-        for (int64_t t0 = 0; t0 < ow; t0 += kTile) {
-          const int64_t t1 = std::min(ow, t0 + kTile);
-          std::fill(sum.begin(), sum.begin() + (t1 - t0), b);
-          std::fill(magnitude.begin(), magnitude.begin() + (t1 - t0), std::abs(b));
-          taps.clear();
-          for (int64_t c = 0; c < cin_g; ++c) {
-            for (int64_t i = 0; i < p.kernel_h; ++i) {
-              const int64_t y = oy * p.stride_h + i * p.dilation_h - p.pad_top;
-              if (y < 0 || y >= p.height) continue;
-              const T* x_row = x_group + (c * p.height + y) * p.width;
-              for (int64_t j = 0; j < p.kernel_w; ++j) {
-                const int64_t first = std::max(t0, ox_first[j]);
-                const int64_t last = std::min(t1, ox_last[j]);
-                if (first >= last) continue;
-                taps.push_back({x_row, t0 * p.stride_w + j * p.dilation_w - p.pad_left,
-                                static_cast<Acc>(w_out[(c * p.kernel_h + i) * p.kernel_w + j]),
-                                first - t0, last - t0});
-              }
-            }
-          }
-          add_all_taps(sum.data(), magnitude.data(), taps, p.stride_w);
-          for (int64_t k = 0; k < t1 - t0; ++k) {
-            value[oy * ow + t0 + k] = static_cast<double>(sum[k]);
-            scale[oy * ow + t0 + k] = static_cast<double>(magnitude[k]);
-          }
-        }
-      }
-    }
+    typename ReferencePlanes<T>::Scratch scratch(planes.max_taps());
+    for (int64_t plane = begin; plane < end; ++plane) planes.compute(plane, scratch);
   });
 }
 

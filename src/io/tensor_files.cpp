@@ -51,13 +51,6 @@ double stored_unit_roundoff(npy::StoredType type) {
   return 1.0;
 }
 
-// Half float16's smallest subnormal: the absolute error of a float16 product or rounding that
-// underflows, which float16 outputs meet easily. float32's (2^-150) and float64's are far
-// below anything the bound can see, and conveq's own paths ignore them too.
-double underflow_error(double unit_roundoff) {
-  return unit_roundoff == std::ldexp(1.0, -11) ? std::ldexp(1.0, -25) : 0.0;
-}
-
 TensorFile read_tensor_file(const std::string& option, const std::string& path) {
   TensorFile file;
   file.option = option;
@@ -366,44 +359,19 @@ ConvData<T> to_conv_data(const Problem& p, const TensorFiles& files) {
 
 namespace {
 
-// The external output: computed by an unknown tool, presumably at least as precisely as the
-// coarser of the working dtype (normally the inputs' own) and its stored dtype. With u that
-// coarser unit roundoff and n the terms of one output, Higham's bound gamma_n(u) * scale
-// covers the sum; one more term covers rounding it to the stored dtype; four more cover inputs
-// rounded into the working dtype (conveq then convolves slightly different numbers than the
-// tool did). Float16 underflow adds (n + 1) * 2^-25.
-Tolerance expected_tolerance(const Problem& p, const TensorFiles& files, bool vs_reference) {
-  const int64_t n = p.reduction_length() + (p.has_bias ? 1 : 0);
-  const double u_work = unit_roundoff(p.dtype);
-  const double u = std::max(u_work, stored_unit_roundoff(files.expect->array.stored_type));
-  const double u_ref = reference_unit_roundoff(p.dtype);
-  const int64_t extra = files.inputs_rounded() ? 5 : 1;
-  Tolerance t;
-  t.kind = "rounding_bound";
-  t.terms = n + extra;
-  t.unit_roundoff = u;
-  const double other = vs_reference ? gamma(n, u_ref) : gamma(n, u_work);
-  t.scale_factor = (gamma(t.terms, u) + other) * (1.0 + gamma(n, u_ref));
-  t.value_factor = vs_reference && p.dtype == DType::float64 ? std::ldexp(1.0, -53) : 0.0;
-  t.atol = static_cast<double>(n + 1) * underflow_error(u);
-  const std::string gamma_e = "gamma_" + std::to_string(t.terms) + "(u_expect)";
-  const std::string gamma_n = "gamma_" + std::to_string(n);
-  t.formula = "|expected - " + std::string(vs_reference ? "ref" : "b") + "| <= (" + gamma_e +
-              " + " + gamma_n + (vs_reference ? "(u_ref)" : "(u)") + ") * sum|w||x|+|b|" +
-              (t.value_factor > 0 ? " + 2^-53 |ref|" : "") +
-              (t.atol > 0 ? " + " + std::to_string(n + 1) + " * 2^-25 (float16 underflow)" : "") +
-              "; u_expect = max(u, u of the file's dtype)";
-  return t;
+// The bound itself is the bound module's; the files say where the expected output came from.
+ExpectedOrigin expected_origin(const TensorFiles& files) {
+  return {stored_unit_roundoff(files.expect->array.stored_type), files.inputs_rounded()};
 }
 
 }  // namespace
 
 Tolerance expected_vs_reference_tolerance(const Problem& problem, const TensorFiles& files) {
-  return expected_tolerance(problem, files, true);
+  return expected_vs_reference_tolerance(problem, expected_origin(files));
 }
 
 Tolerance expected_vs_path_tolerance(const Problem& problem, const TensorFiles& files) {
-  return expected_tolerance(problem, files, false);
+  return expected_vs_path_tolerance(problem, expected_origin(files));
 }
 
 void check_save_directory(const std::string& dir) {

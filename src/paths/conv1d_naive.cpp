@@ -31,14 +31,14 @@ class Conv1dNaive final : public Path<T> {
     first_.resize(static_cast<size_t>(g_.kw));
     last_.resize(static_cast<size_t>(g_.kw));
     for (int64_t k = 0; k < g_.kw; ++k) {
-      naive::inside(k * g_.dw - g_.pw, g_.sw, g_.w, g_.ow, first_[k], last_[k]);
+      outputs_inside(k * g_.dw - g_.pw, g_.sw, g_.w, g_.ow, first_[k], last_[k]);
     }
   }
 
   void run(T* output) override {
     const ConvGeometry& g = g_;
     parallel_for(g.batch * g.out_channels, threads_, [&](int64_t begin, int64_t end) {
-      std::vector<naive::RowTap<T>> taps;
+      std::vector<RowTap<T>> taps;
       taps.reserve(static_cast<size_t>(g.cin_g() * g.kw));
       for (int64_t row = begin; row < end; ++row) {
         const int64_t n = row / g.out_channels, o = row % g.out_channels;

@@ -36,12 +36,12 @@ class Conv2dNaive final : public Path<T> {
     first_.resize(static_cast<size_t>(g_.kw));
     last_.resize(static_cast<size_t>(g_.kw));
     for (int64_t j = 0; j < g_.kw; ++j) {
-      naive::inside(j * g_.dw - g_.pw, g_.sw, g_.w, g_.ow, first_[j], last_[j]);
+      outputs_inside(j * g_.dw - g_.pw, g_.sw, g_.w, g_.ow, first_[j], last_[j]);
     }
     // Output rows where every row tap is inside the input: [interior_first_, interior_last_).
     int64_t top_first, top_last, bottom_first, bottom_last;
-    naive::inside(-g_.ph, g_.sh, g_.h, g_.oh, top_first, top_last);
-    naive::inside((g_.kh - 1) * g_.dh - g_.ph, g_.sh, g_.h, g_.oh, bottom_first, bottom_last);
+    outputs_inside(-g_.ph, g_.sh, g_.h, g_.oh, top_first, top_last);
+    outputs_inside((g_.kh - 1) * g_.dh - g_.ph, g_.sh, g_.h, g_.oh, bottom_first, bottom_last);
     interior_first_ = std::max(top_first, bottom_first);
     interior_last_ = std::max(interior_first_, std::min(top_last, bottom_last));
   }
@@ -50,7 +50,7 @@ class Conv2dNaive final : public Path<T> {
     const ConvGeometry& g = g_;
     const int64_t out_plane = g.oh * g.ow;
     parallel_for(g.batch * g.out_channels, threads_, [&](int64_t begin, int64_t end) {
-      std::vector<naive::RowTap<T>> taps;
+      std::vector<RowTap<T>> taps;
       taps.reserve(static_cast<size_t>(g.cin_g() * g.kh * g.kw));
       for (int64_t plane = begin; plane < end; ++plane) {
         const int64_t n = plane / g.out_channels, o = plane % g.out_channels;

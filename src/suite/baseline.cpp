@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "conveq/check/bound.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/problem.hpp"
@@ -113,10 +114,9 @@ struct ProblemCheck {
 
   void comparisons() {
     const auto& problem = current.at("problem");
-    const double u = unit_roundoff(parse_dtype(problem.at("dtype")));
-    const int64_t terms =
-        problem.at("reduction_length").get<int64_t>() + (problem.at("bias").get<bool>() ? 1 : 0);
-    const double floor = error_growth_floor(terms);
+    const double u = error_growth_unit(parse_dtype(problem.at("dtype")));
+    const double floor = error_growth_floor(output_sum_terms(
+        problem.at("reduction_length").get<int64_t>(), problem.at("bias").get<bool>()));
     const double growth = thresholds.max_error_growth;
 
     std::map<std::string, const nlohmann::json*> current_comparisons;
@@ -204,10 +204,6 @@ void validate(const CheckThresholds& t) {
   require("--max-slowdown", t.max_slowdown, 1);
   require("--max-error-growth", t.max_error_growth, 1);
   require("--min-time-ms", t.min_time_ms, 0);
-}
-
-double error_growth_floor(int64_t terms) {
-  return 2.0 * std::sqrt(static_cast<double>(std::max<int64_t>(terms, 1)));
 }
 
 std::string to_string(Change change) {

@@ -1,5 +1,6 @@
 #pragma once
-// How far apart two outputs may be: per element, tolerance_i =
+// Every tolerance formula of conveq, in one place. How far apart two outputs may be: per
+// element, tolerance_i =
 //   scale_factor * scale_i + value_factor * |expected_i| + atol.
 // The default is the rigorous rounding bound of a dot product (Higham, 2nd ed., 3.1):
 // any summation order of n terms is within gamma_n * sum|terms| of the exact sum.
@@ -14,8 +15,16 @@ namespace conveq {
 // gamma_n = n*u / (1 - n*u); +infinity when n*u >= 1 (the bound says nothing).
 double gamma(int64_t n, double unit_roundoff);
 
+// Terms of one output's sum: the products of the reduction and, with a bias, the bias.
+int64_t output_sum_terms(int64_t reduction_length, bool has_bias);
+int64_t output_sum_terms(const Problem& problem);
+
+enum class ToleranceKind { rounding_bound, exact, atol_rtol };
+// "rounding_bound", "exact", "atol_rtol": the report's tolerance.kind.
+std::string to_string(ToleranceKind kind);
+
 struct Tolerance {
-  std::string kind;         // "rounding_bound", "exact" or "atol_rtol"
+  ToleranceKind kind = ToleranceKind::rounding_bound;
   double scale_factor = 0;  // times sum|w||x| + |b|
   double value_factor = 0;  // times |expected| (rtol, or the reference's own rounding)
   double atol = 0;
@@ -39,5 +48,24 @@ Tolerance path_vs_path_tolerance(const Problem& problem);
 Tolerance exact_tolerance();
 // --atol / --rtol: torch.testing's |a - b| <= atol + rtol * |b|.
 Tolerance user_tolerance(double atol, double rtol);
+
+// What the --expect bound needs to know about where the expected output came from.
+struct ExpectedOrigin {
+  double stored_unit_roundoff = 0;  // u of the file's stored dtype (float16: 2^-11)
+  bool inputs_rounded = false;      // --input/--weight/--bias were rounded into the working dtype
+};
+// --expect against the reference and against a path. u is the unit roundoff of the coarser of
+// the working dtype and the file's stored dtype; see docs/report.md#inputs-npy-files.
+Tolerance expected_vs_reference_tolerance(const Problem& problem, const ExpectedOrigin& origin);
+Tolerance expected_vs_path_tolerance(const Problem& problem, const ExpectedOrigin& origin);
+
+// `conveq check` (baseline.hpp) measures a comparison's max_scaled_error in units of the working
+// dtype's unit roundoff u, and counts its growth only above a floor of 2 * sqrt(n) u, n the
+// terms of one output's sum. sqrt(n) u is the scale of the rounding error of an n-term sum in
+// any order (Higham and Mary's probabilistic bound, SIAM J. Sci. Comput. 2019), and both sides
+// of a comparison round; below the floor a change of summation order alone explains the error.
+double error_growth_unit(DType dtype);  // u
+// The floor, in units of u, for sums of `terms` terms: 2 * sqrt(terms).
+double error_growth_floor(int64_t terms);
 
 }  // namespace conveq

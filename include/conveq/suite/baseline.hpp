@@ -37,9 +37,6 @@ struct CheckThresholds {
 // (min_time_ms: >= 0).
 void validate(const CheckThresholds& thresholds);
 
-// The error-growth floor, in units of u, for sums of `terms` terms: 2 * sqrt(terms).
-double error_growth_floor(int64_t terms);
-
 enum class Change { regression, improvement, note };
 std::string to_string(Change change);
 
