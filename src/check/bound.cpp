@@ -94,22 +94,6 @@ std::string to_string(ToleranceKind kind) {
   return "?";
 }
 
-nlohmann::json Tolerance::to_json() const {
-  nlohmann::json j = {{"kind", to_string(kind)}, {"formula", formula}};
-  if (kind == ToleranceKind::rounding_bound) {
-    j["terms"] = terms;
-    j["unit_roundoff"] = unit_roundoff;
-    j["gamma"] = gamma(terms, unit_roundoff);
-    j["scale_factor"] = scale_factor;
-    j["value_factor"] = value_factor;
-    j["atol"] = atol;
-  } else if (kind == ToleranceKind::atol_rtol) {
-    j["atol"] = atol;
-    j["rtol"] = value_factor;
-  }
-  return j;
-}
-
 Tolerance path_vs_reference_tolerance(const Problem& p) {
   Tolerance t;
   t.kind = ToleranceKind::rounding_bound;

@@ -9,7 +9,6 @@
 #include <limits>
 
 #include "conveq/check/compare.hpp"
-#include "conveq/check/reference.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/io/atomic_file.hpp"
 #include "conveq/io/sha256.hpp"

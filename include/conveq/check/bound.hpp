@@ -5,7 +5,6 @@
 // The default is the rigorous rounding bound of a dot product (Higham, 2nd ed., 3.1):
 // any summation order of n terms is within gamma_n * sum|terms| of the exact sum.
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "conveq/core/problem.hpp"
@@ -37,7 +36,6 @@ struct Tolerance {
     return (scale_factor == 0 ? 0 : scale_factor * scale) +
            (value_factor == 0 ? 0 : value_factor * magnitude) + atol;
   }
-  nlohmann::json to_json() const;
 };
 
 // A path against the reference: the path's error bound plus the reference's own.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "conveq/check/batch_invariance.hpp"
+#include "conveq/check/bound.hpp"
 #include "conveq/check/compare.hpp"
 #include "conveq/check/determinism.hpp"
 #include "conveq/check/verdict.hpp"
@@ -28,6 +29,7 @@ nlohmann::json number_or_null(double value);
 nlohmann::json to_json(const Problem& problem);
 nlohmann::json to_json(const Timing& timing);
 nlohmann::json to_json(const NonFiniteCounts& counts);
+nlohmann::json to_json(const Tolerance& tolerance);
 nlohmann::json to_json(const ComparisonResult& result);
 nlohmann::json to_json(const PathResult& path);
 nlohmann::json to_json(const SkippedPath& path);
