@@ -2,6 +2,7 @@
 // options, conversions into the working dtype, the --expect tolerance, saved outputs.
 #include "conveq/io/tensor_files.hpp"
 #include "conveq/report/json.hpp"
+#include "conveq/session/comparison_plan.hpp"
 
 #include <unistd.h>
 
@@ -404,20 +405,20 @@ TEST_CASE("the --expect tolerance uses the coarser of the working and stored dty
   auto [p, files] = l.load();
   const double u16 = std::ldexp(1.0, -11), u32 = std::ldexp(1.0, -24);
   const double inflation = 1 + conveq::gamma(n, std::ldexp(1.0, -53));
-  auto t = conveq::expected_vs_reference_tolerance(p, files);
+  auto t = conveq::expected_vs_reference_tolerance(p, conveq::expected_origin(files));
   CHECK(t.kind == conveq::ToleranceKind::rounding_bound);
   CHECK(t.unit_roundoff == u16);
   CHECK(t.terms == n + 1);
   CHECK(t.scale_factor ==
         Approx((conveq::gamma(n + 1, u16) + conveq::gamma(n, std::ldexp(1.0, -53))) * inflation));
   CHECK(t.atol == (n + 1) * std::ldexp(1.0, -25));
-  auto tp = conveq::expected_vs_path_tolerance(p, files);
+  auto tp = conveq::expected_vs_path_tolerance(p, conveq::expected_origin(files));
   CHECK(tp.scale_factor == Approx((conveq::gamma(n + 1, u16) + conveq::gamma(n, u32)) * inflation));
 
   // A float64 file judged in float32 work: u is float32's; no underflow term.
   write_double_npy(l.path("y.npy"), {1, 2, 8}, std::vector<double>(16, 1.0));
   std::tie(p, files) = l.load();
-  t = conveq::expected_vs_reference_tolerance(p, files);
+  t = conveq::expected_vs_reference_tolerance(p, conveq::expected_origin(files));
   CHECK(t.unit_roundoff == u32);
   CHECK(t.atol == 0);
   // Inputs rounded into the working dtype: four more terms.
@@ -425,7 +426,7 @@ TEST_CASE("the --expect tolerance uses the coarser of the working and stored dty
   l.typed("--dtype", l.options.dtype, "float32");
   std::tie(p, files) = l.load();
   CHECK(files.inputs_rounded());
-  CHECK(conveq::expected_vs_reference_tolerance(p, files).terms == n + 5);
+  CHECK(conveq::expected_vs_reference_tolerance(p, conveq::expected_origin(files)).terms == n + 5);
 }
 
 TEST_CASE("saved outputs read back as written", "[tensor_files]") {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -782,6 +783,18 @@ std::string encode(const float* data, const std::vector<int64_t>& shape) {
 
 std::string encode(const double* data, const std::vector<int64_t>& shape) {
   return encode_array(data, shape, "<f8");
+}
+
+double unit_roundoff(StoredType type) {
+  switch (type) {
+    case StoredType::float16:
+      return std::ldexp(1.0, -11);
+    case StoredType::float32:
+      return std::ldexp(1.0, -24);
+    case StoredType::float64:
+      return std::ldexp(1.0, -53);
+  }
+  return 1.0;
 }
 
 }  // namespace conveq::npy

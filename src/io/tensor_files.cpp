@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <limits>
 
-#include "conveq/check/compare.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/io/atomic_file.hpp"
 #include "conveq/io/sha256.hpp"
@@ -36,18 +35,6 @@ std::string stored_name(npy::StoredType type) {
       return "float64";
   }
   return "?";
-}
-
-double stored_unit_roundoff(npy::StoredType type) {
-  switch (type) {
-    case npy::StoredType::float16:
-      return std::ldexp(1.0, -11);
-    case npy::StoredType::float32:
-      return std::ldexp(1.0, -24);
-    case npy::StoredType::float64:
-      return std::ldexp(1.0, -53);
-  }
-  return 1.0;
 }
 
 TensorFile read_tensor_file(const std::string& option, const std::string& path) {
@@ -354,23 +341,6 @@ ConvData<T> to_conv_data(const Problem& p, const TensorFiles& files) {
   copy_values(files.weight->array.values, data.weight);
   if (files.bias) copy_values(files.bias->array.values, data.bias);
   return data;
-}
-
-namespace {
-
-// The bound itself is the bound module's; the files say where the expected output came from.
-ExpectedOrigin expected_origin(const TensorFiles& files) {
-  return {stored_unit_roundoff(files.expect->array.stored_type), files.inputs_rounded()};
-}
-
-}  // namespace
-
-Tolerance expected_vs_reference_tolerance(const Problem& problem, const TensorFiles& files) {
-  return expected_vs_reference_tolerance(problem, expected_origin(files));
-}
-
-Tolerance expected_vs_path_tolerance(const Problem& problem, const TensorFiles& files) {
-  return expected_vs_path_tolerance(problem, expected_origin(files));
 }
 
 void check_save_directory(const std::string& dir) {

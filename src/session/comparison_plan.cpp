@@ -26,8 +26,9 @@ Tolerance expect_tolerance_for(const Problem& problem, const RunOptions& options
   if (options.user_tolerance()) {
     return user_tolerance(options.atol.value_or(0), options.rtol.value_or(0));
   }
-  return b == Trusted::reference ? expected_vs_reference_tolerance(problem, files)
-                                 : expected_vs_path_tolerance(problem, files);
+  const ExpectedOrigin origin = expected_origin(files);
+  return b == Trusted::reference ? expected_vs_reference_tolerance(problem, origin)
+                                 : expected_vs_path_tolerance(problem, origin);
 }
 
 template <typename T>
@@ -72,6 +73,10 @@ std::span<const double> values_of(const Operand<T>& side, size_t size,
 }
 
 }  // namespace
+
+ExpectedOrigin expected_origin(const TensorFiles& files) {
+  return {npy::unit_roundoff(files.expect->array.stored_type), files.inputs_rounded()};
+}
 
 template <typename T>
 std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,

@@ -14,6 +14,8 @@ namespace conveq::npy {
 inline constexpr int64_t kMaxFileBytes = int64_t{1} << 30;
 
 enum class StoredType { float16, float32, float64 };
+// The unit roundoff of a stored type: 2^-11, 2^-24, 2^-53.
+double unit_roundoff(StoredType type);
 
 struct Array {
   std::vector<int64_t> shape;  // as stored; {} for a scalar

@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "conveq/check/bound.hpp"
 #include "conveq/core/fill.hpp"
 #include "conveq/core/problem.hpp"
 #include "conveq/io/npy.hpp"
@@ -58,11 +57,6 @@ std::pair<Problem, TensorFiles> load_tensor_files(const TensorFileOptions& files
 // after check_resources: this is where the problem's memory starts to be allocated.
 template <typename T>
 ConvData<T> to_conv_data(const Problem& problem, const TensorFiles& files);
-
-// --expect against the reference and against a path. u is the unit roundoff of the coarser of
-// the working dtype and the file's stored dtype; see docs/report.md#inputs-npy-files.
-Tolerance expected_vs_reference_tolerance(const Problem& problem, const TensorFiles& files);
-Tolerance expected_vs_path_tolerance(const Problem& problem, const TensorFiles& files);
 
 // --save-outputs DIR: refuses, before the run, a DIR that is not a directory or could not be
 // created (its nearest existing ancestor must be a writable directory). Creates nothing.

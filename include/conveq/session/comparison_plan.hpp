@@ -33,6 +33,9 @@ struct PlannedComparison {
   Tolerance tolerance;
 };
 
+// Where an --expect file came from, for its tolerance (check/bound.hpp).
+ExpectedOrigin expected_origin(const TensorFiles& files);
+
 template <typename T>
 std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,
                                                    const RunOptions& options,
