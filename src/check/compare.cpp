@@ -7,6 +7,8 @@
 #include <limits>
 #include <sstream>
 
+#include "conveq/core/format.hpp"
+
 namespace conveq {
 namespace {
 
@@ -54,13 +56,6 @@ Percentiles percentiles(std::vector<double>& values) {
 int ulp_bucket(double ulps) {
   if (ulps < 1) return 0;
   return std::min(64, static_cast<int>(std::floor(std::log2(ulps))) + 1);
-}
-
-std::string format_number(double v) {
-  std::ostringstream out;
-  out.precision(6);
-  out << v;
-  return out.str();
 }
 
 // The per-element values that the percentiles and the mistrust rule need whole. Reused by the
@@ -275,14 +270,14 @@ std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected) {
            std::to_string(n) + " elements)";
   }
   if (expected.constant && n > 1) {
-    return "the expected output is constant (" + format_number(in.b[0]) + ")";
+    return "the expected output is constant (" + format_number(in.b[0], "%.6g") + ")";
   }
   const double median_tolerance = percentile(expected.tolerances, 0.5);
   const double median_magnitude = percentile(expected.magnitudes, 0.5);
   if (median_tolerance >= median_magnitude) {
     return "the bound is looser than the output itself: median tolerance " +
-           format_number(median_tolerance) + " >= median |expected| " +
-           format_number(median_magnitude);
+           format_number(median_tolerance, "%.6g") + " >= median |expected| " +
+           format_number(median_magnitude, "%.6g");
   }
   return "";
 }
