@@ -206,6 +206,8 @@ nlohmann::json file_json(const std::optional<TensorFile>& file) {
           {"conversion",
            file->conversion.empty() ? nlohmann::json(nullptr) : nlohmann::json(file->conversion)},
           {"values_changed", file->values_changed},
+          {"values_overflowed", file->values_overflowed},
+          {"values_flushed_to_zero", file->values_flushed_to_zero},
           {"nonfinite", to_json(count_nonfinite(a.values))}};
 }
 
