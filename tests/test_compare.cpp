@@ -1,4 +1,5 @@
 // The comparison rules on hand-made outputs whose answers are known.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -107,11 +108,17 @@ TEST_CASE("NaN equals NaN only with equal_nan", "[compare][nan]") {
 }
 
 TEST_CASE("infinities are equal only with the same sign", "[compare][inf]") {
-  Case same{{kInf, 2.0, -kInf}, {kInf, 2.0, -kInf}, {1, 1, 1}, conveq::user_tolerance(1e-6, 0), {}};
+  // Two infinities among five: fewer than half, so the finite rest decides.
+  Case same{{kInf, 2.0, -kInf, 3.0, 4.0},
+            {kInf, 2.0, -kInf, 3.0, 4.0},
+            {1, 1, 1, 1, 1},
+            conveq::user_tolerance(1e-6, 0),
+            {}};
   const auto r = same.run();
   CHECK(r.status == Status::passed);
   CHECK(r.a_nonfinite.positive_inf == 1);
   CHECK(r.a_nonfinite.negative_inf == 1);
+  CHECK(r.nonfinite_agreements == 2);
   Case opposite = same;
   opposite.a[0] = -kInf;
   const auto o = opposite.run();
@@ -225,4 +232,104 @@ TEST_CASE("a NaN mismatch fails even against an infinite tolerance", "[compare][
   CHECK(r.status == Status::failed);
   CHECK(r.mismatches == 1);
   CHECK(r.bound_utilisation == kInf);
+}
+
+TEST_CASE("agreement on infinities or NaN alone proves nothing", "[compare][nonfinite]") {
+  SECTION("every output the same infinity on both sides: nothing finite was compared") {
+    std::vector<double> signs(8);
+    for (size_t i = 0; i < signs.size(); ++i) signs[i] = i % 2 == 0 ? kInf : -kInf;
+    Case c{signs, signs, std::vector<double>(8, kInf), conveq::user_tolerance(1e-6, 0), {}};
+    const auto r = c.run();
+    CHECK(r.status == Status::mistrusted);
+    CHECK(r.nonfinite_agreements == 8);
+    CHECK(r.mismatches == 0);
+    CHECK_THAT(r.reason, Catch::Contains("nothing finite was compared") &&
+                             Catch::Contains("8 of 8 expected outputs are infinite or NaN"));
+  }
+  SECTION("every output NaN with equal_nan: nothing finite was compared") {
+    const std::vector<double> nans(6, kNaN);
+    Case c{nans, nans, std::vector<double>(6, 1.0), conveq::user_tolerance(1e-6, 0), {}};
+    c.options.equal_nan = true;
+    const auto r = c.run();
+    CHECK(r.status == Status::mistrusted);
+    CHECK(r.nonfinite_agreements == 6);
+    CHECK_THAT(r.reason, Catch::Contains("nothing finite was compared"));
+    c.options.equal_nan = false;  // without it NaN never matches
+    CHECK(c.run().status == Status::failed);
+  }
+  SECTION("half or more of the expected outputs non-finite: mistrusted, with the count") {
+    // "Most" is at least half: 4 of 8 is mistrusted, 3 of 8 is judged by the finite rest.
+    std::vector<double> values = ramp(8);
+    for (size_t i = 0; i < 4; ++i) values[i] = i % 2 == 0 ? kInf : kNaN;
+    Case c{values, values, ramp(8), conveq::user_tolerance(1e-6, 0), {}};
+    c.options.equal_nan = true;
+    const auto r = c.run();
+    CHECK(r.status == Status::mistrusted);
+    CHECK(r.nonfinite_agreements == 4);
+    CHECK(r.reason ==
+          "4 of 8 expected outputs are infinite or NaN: agreement on them proves nothing");
+    c.a[3] = c.b[3] = ramp(8)[3];
+    const auto fewer = c.run();
+    CHECK(fewer.status == Status::passed);
+    CHECK(fewer.nonfinite_agreements == 3);
+  }
+}
+
+TEST_CASE("a non-finite output where the other side is finite fails", "[compare][nonfinite]") {
+  // A path that overflowed (or produced NaN) where the reference holds the finite exact result,
+  // or the reverse, is a mismatch, never an agreement.
+  Case path_overflowed{
+      {kInf, 2.0, 3.0}, {6e38, 2.0, 3.0}, {6e38, 2, 3}, conveq::user_tolerance(kInf, 0), {}};
+  auto r = path_overflowed.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.inf_mismatches == 1);
+  CHECK(r.nonfinite_agreements == 0);
+  Case reference_infinite{
+      {1.0, 2.0, 3.0}, {kInf, 2.0, 3.0}, {1, 2, 3}, conveq::user_tolerance(1e-6, 0), {}};
+  r = reference_infinite.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.inf_mismatches == 1);
+  Case nan_with_equal_nan{
+      {kNaN, 2.0, 3.0}, {1.0, 2.0, 3.0}, {1, 2, 3}, conveq::user_tolerance(1e-6, 0), {}};
+  nan_with_equal_nan.options.equal_nan = true;
+  r = nan_with_equal_nan.run();
+  CHECK(r.status == Status::failed);
+  CHECK(r.nan_mismatches == 1);
+}
+
+TEST_CASE("exact zeros count against 99 %, the bound against the nonzero outputs",
+          "[compare][mistrusted]") {
+  // The output of x (1, 1, 4) * w (1, 1, 1) with --padding 4 and no bias: 8 of 12 exactly zero.
+  const std::vector<double> wide = {0, 0, 0, 0, 0.75, -1.5, 2.25, 0.375, 0, 0, 0, 0};
+  std::vector<double> scale(wide.size());
+  std::transform(wide.begin(), wide.end(), scale.begin(), [](double v) { return std::abs(v); });
+  SECTION("a correct result with mostly zeros passes") {
+    Case c{wide, wide, scale, conveq::user_tolerance(1e-6, 0), {}};
+    const auto r = c.run();
+    CHECK(r.status == Status::passed);
+    CHECK(r.reason.empty());
+  }
+  SECTION("98 of 100 zeros is below the 99 % threshold: passed") {
+    std::vector<double> b(100, 0.0);
+    b[10] = 1.5;
+    b[20] = -2.0;
+    Case c{b, b, std::vector<double>(100, 2.0), conveq::user_tolerance(1e-6, 0), {}};
+    CHECK(c.run().status == Status::passed);
+    c.a[20] = c.b[20] = 0;  // 99 of 100: nearly all zero
+    CHECK_THAT(c.run().reason, Catch::Contains("nearly all zero (99 of 100 elements)"));
+  }
+  SECTION("a tolerance looser than the nonzero outputs is still mistrusted") {
+    Case c{wide, wide, scale, conveq::user_tolerance(10.0, 0), {}};
+    const auto r = c.run();
+    CHECK(r.status == Status::mistrusted);
+    CHECK_THAT(r.reason, Catch::Contains("looser") && Catch::Contains("median |expected| 0.75"));
+  }
+  SECTION("zeros and infinities only: no finite nonzero output to judge") {
+    std::vector<double> b(10, 0.0);
+    for (size_t i = 0; i < 3; ++i) b[i] = kInf;
+    Case c{b, b, std::vector<double>(10, 1.0), conveq::user_tolerance(1e-6, 0), {}};
+    const auto r = c.run();
+    CHECK(r.status == Status::mistrusted);
+    CHECK(r.reason == "no expected output is finite and nonzero (7 zeros, 3 infinite or NaN)");
+  }
 }

@@ -18,6 +18,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kRelativeFloor = 1.0 / 1024.0;
 // "Nearly all zero": at least this share of the expected output is exactly zero.
 constexpr double kMostlyZeroShare = 0.99;
+// "Mostly non-finite": at least this share of the expected output is infinite or NaN (and
+// matched, or the comparison would have failed).
+constexpr double kMostlyNonFiniteShare = 0.5;
 
 // Maps a float's bits to an unsigned integer that orders like the float: the sign bit's
 // value is the middle, magnitudes go up from it for positive values and down for negative
@@ -79,6 +82,7 @@ struct NonFiniteTally {
   bool equal_nan;
   NonFiniteCounts a_counts{}, b_counts{};
   int64_t nan_mismatches = 0, inf_mismatches = 0;
+  int64_t agreements = 0;  // equal only as the same infinity or as NaN == NaN
 
   // |a - b|, or +inf for a NaN or infinity mismatch (NaN == NaN only with equal_nan).
   double difference(double a, double b) {
@@ -87,12 +91,12 @@ struct NonFiniteTally {
     if (std::isnan(a) || std::isnan(b)) {
       const bool both = std::isnan(a) && std::isnan(b);
       const double diff = both && equal_nan ? 0 : kInf;
-      if (diff > 0) ++nan_mismatches;
+      ++(diff > 0 ? nan_mismatches : agreements);
       return diff;
     }
     if (std::isinf(a) || std::isinf(b)) {
       const double diff = a == b ? 0 : kInf;  // infinities are equal only with the same sign
-      if (diff > 0) ++inf_mismatches;
+      ++(diff > 0 ? inf_mismatches : agreements);
       return diff;
     }
     return std::abs(a - b);
@@ -103,6 +107,7 @@ struct NonFiniteTally {
     r.b_nonfinite = b_counts;
     r.nan_mismatches = nan_mismatches;
     r.inf_mismatches = inf_mismatches;
+    r.nonfinite_agreements = agreements;
   }
 };
 
@@ -185,20 +190,26 @@ struct ErrorStatistics {
   }
 };
 
-// What the expected side looks like, for the mistrust rule: zeros, constancy, and each
-// element's tolerance next to its magnitude.
+// What the expected side looks like, for the mistrust rules: exact zeros, constancy, and the
+// tolerance next to the magnitude of each nonzero finite element (zeros and non-finite values
+// have their own rules; in the medians they would stand for an output that is not there).
 struct ExpectedProfile {
   double first;
   std::vector<double>& tolerances;
   std::vector<double>& magnitudes;
-  int64_t zero_count = 0;
+  int64_t zero_count = 0, nonfinite_count = 0;
   bool constant = true;
 
   void add(double b, double tolerance) {
-    if (b == 0) ++zero_count;
     if (!(b == first)) constant = false;
-    tolerances.push_back(tolerance);
-    magnitudes.push_back(std::isfinite(b) ? std::abs(b) : kInf);
+    if (b == 0) {
+      ++zero_count;
+    } else if (!std::isfinite(b)) {
+      ++nonfinite_count;
+    } else {
+      tolerances.push_back(tolerance);
+      magnitudes.push_back(std::abs(b));
+    }
   }
 };
 
@@ -260,9 +271,26 @@ class WorstElements {
   std::vector<Candidate> heap_;  // a min-heap of at most capacity_ mismatches
 };
 
+// Why agreement on non-finite values makes a passing comparison prove little, or "". Called
+// only without mismatches, so every non-finite expected value is one of the agreements.
+std::string nonfinite_mistrust_reason(int64_t agreements, int64_t n) {
+  const std::string count = std::to_string(agreements) + " of " + std::to_string(n);
+  if (agreements == n) {
+    return "nothing finite was compared: " + count +
+           " expected outputs are infinite or NaN, and agreement on them proves nothing";
+  }
+  if (static_cast<double>(agreements) >= kMostlyNonFiniteShare * static_cast<double>(n)) {
+    return count + " expected outputs are infinite or NaN: agreement on them proves nothing";
+  }
+  return "";
+}
+
 // Why a passing comparison proves little, or "" when it is meaningful.
-std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected) {
+std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected,
+                            int64_t nonfinite_agreements) {
   const auto n = static_cast<int64_t>(in.b.size());
+  std::string nonfinite = nonfinite_mistrust_reason(nonfinite_agreements, n);
+  if (!nonfinite.empty()) return nonfinite;
   const int64_t zero_count = expected.zero_count;
   if (zero_count == n) return "the expected output is all zero";
   if (static_cast<double>(zero_count) >= kMostlyZeroShare * static_cast<double>(n)) {
@@ -272,12 +300,18 @@ std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected) {
   if (expected.constant && n > 1) {
     return "the expected output is constant (" + format_number(in.b[0], "%.6g") + ")";
   }
+  if (expected.magnitudes.empty()) {
+    return "no expected output is finite and nonzero (" + std::to_string(zero_count) + " zeros, " +
+           std::to_string(expected.nonfinite_count) + " infinite or NaN)";
+  }
+  // Over the nonzero finite outputs only: with many exact zeros (wide padding, no bias) the
+  // median over all would be 0 and the rule would fire on every correct result.
   const double median_tolerance = percentile(expected.tolerances, 0.5);
   const double median_magnitude = percentile(expected.magnitudes, 0.5);
   if (median_tolerance >= median_magnitude) {
     return "the bound is looser than the output itself: median tolerance " +
            format_number(median_tolerance, "%.6g") + " >= median |expected| " +
-           format_number(median_magnitude, "%.6g");
+           format_number(median_magnitude, "%.6g") + " (over the nonzero outputs)";
   }
   return "";
 }
@@ -292,7 +326,7 @@ void judge(const CompareInput& in, ExpectedProfile& expected, ComparisonResult& 
     if (r.inf_mismatches > 0) why << " (" << r.inf_mismatches << " infinity mismatches)";
     r.reason = why.str();
   } else if (r.elements > 0) {
-    r.reason = mistrust_reason(in, expected);
+    r.reason = mistrust_reason(in, expected, r.nonfinite_agreements);
     if (!r.reason.empty()) r.status = Status::mistrusted;
   }
 }

@@ -26,10 +26,19 @@ std::string summary_of(const Problem& p, const Verdict& v, double worst_utilisat
   return s.str();
 }
 
+// " Mistrusted inputs, whatever the comparisons say: a; b." or "" without warnings.
+std::string warnings_sentence(const std::vector<std::string>& warnings) {
+  if (warnings.empty()) return "";
+  std::string sentence = " Mistrusted inputs, whatever the comparisons say: ";
+  for (size_t i = 0; i < warnings.size(); ++i) sentence += (i > 0 ? "; " : "") + warnings[i];
+  return sentence + ".";
+}
+
 }  // namespace
 
 Verdict decide(const Problem& problem, const std::vector<ComparisonResult>& comparisons,
-               bool deterministic, bool batch_invariant) {
+               bool deterministic, bool batch_invariant,
+               const std::vector<std::string>& input_warnings) {
   Verdict v;
   double worst_utilisation = 0;
   std::string first_failure, first_mistrust;
@@ -48,11 +57,14 @@ Verdict decide(const Problem& problem, const std::vector<ComparisonResult>& comp
                                v.failed > 0 ? first_failure : first_mistrust);
   if (!deterministic) v.summary += " Some path is not deterministic (see determinism).";
   if (!batch_invariant) v.summary += " Some path is not batch-invariant (see batch_invariance).";
-  // A run that compared nothing proves nothing: mistrusted, never passed.
+  v.summary += warnings_sentence(input_warnings);
+  // A run that compared nothing proves nothing, nor does one on damaged inputs: mistrusted,
+  // never passed.
   const bool checks_failed = !deterministic || !batch_invariant;
-  v.status = v.failed > 0 || checks_failed             ? Status::failed
-             : v.mistrusted > 0 || comparisons.empty() ? Status::mistrusted
-                                                       : Status::passed;
+  const bool untrusted = v.mistrusted > 0 || comparisons.empty() || !input_warnings.empty();
+  v.status = v.failed > 0 || checks_failed ? Status::failed
+             : untrusted                   ? Status::mistrusted
+                                           : Status::passed;
   return v;
 }
 

@@ -57,25 +57,28 @@ TensorFile read_tensor_file(const std::string& option, const std::string& path) 
   return file;
 }
 
-// How the values change on their way into the working dtype; counts the ones that do.
+// How the values change on their way into the working dtype; counts the ones that do, and
+// those that overflow to infinity or flush to zero (only float64 -> float32 can do either).
 void describe_conversion(TensorFile& file, DType dtype) {
   const std::string from = stored_name(file.array.stored_type);
   const std::string to = to_string(dtype);
   if (from == to) return;
-  int64_t changed = 0, overflowed = 0;
+  int64_t changed = 0, overflowed = 0, flushed = 0;
   if (dtype == DType::float32) {
     for (const double v : file.array.values) {
       const auto f = static_cast<float>(v);
       if (static_cast<double>(f) != v && !(std::isnan(v) && std::isnan(f))) ++changed;
       if (std::isinf(f) && !std::isinf(v)) ++overflowed;
+      if (f == 0 && v != 0) ++flushed;
     }
   }
   file.values_changed = changed;
-  file.conversion = from + " -> " + to + (changed == 0 ? " (exact)" : " (rounded)");
-  if (overflowed > 0) {
-    file.conversion.insert(file.conversion.size() - 1,
-                           "; " + std::to_string(overflowed) + " overflowed to infinity");
-  }
+  file.values_overflowed = overflowed;
+  file.values_flushed_to_zero = flushed;
+  std::string details = changed == 0 ? "exact" : "rounded";
+  if (overflowed > 0) details += "; " + std::to_string(overflowed) + " overflowed to infinity";
+  if (flushed > 0) details += "; " + std::to_string(flushed) + " flushed to zero";
+  file.conversion = from + " -> " + to + " (" + details + ")";
 }
 
 // The problem's shapes as the files give them.

@@ -124,7 +124,8 @@ nlohmann::json to_json(const ComparisonResult& r) {
        {{"a", to_json(r.a_nonfinite)},
         {"b", to_json(r.b_nonfinite)},
         {"nan_mismatches", r.nan_mismatches},
-        {"inf_mismatches", r.inf_mismatches}}},
+        {"inf_mismatches", r.inf_mismatches},
+        {"agreements", r.nonfinite_agreements}}},
       {"tolerance", to_json(r.tolerance)},
       {"passed", r.status != Status::failed},
       {"status", to_string(r.status)},
@@ -205,6 +206,8 @@ nlohmann::json file_json(const std::optional<TensorFile>& file) {
           {"conversion",
            file->conversion.empty() ? nlohmann::json(nullptr) : nlohmann::json(file->conversion)},
           {"values_changed", file->values_changed},
+          {"values_overflowed", file->values_overflowed},
+          {"values_flushed_to_zero", file->values_flushed_to_zero},
           {"nonfinite", to_json(count_nonfinite(a.values))}};
 }
 

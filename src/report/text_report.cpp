@@ -59,6 +59,26 @@ void write_paths(std::ostringstream& out, const json& report) {
   }
 }
 
+// One line per output (a path's or the reference's) that holds NaN or infinities, with the
+// nonzero counts; nothing when every output is finite. Agreement on such values proves
+// nothing, so a reader must see them even when every comparison passed.
+void write_nonfinite(std::ostringstream& out, const json& report) {
+  bool first = true;
+  for (const auto& p : report["paths"]) {
+    const json counts = p.value("output_nonfinite", json::object());
+    std::string line;
+    for (const auto& [field, label] : {std::pair{"nan", "NaN"}, std::pair{"positive_inf", "+inf"},
+                                       std::pair{"negative_inf", "-inf"}}) {
+      const auto count = counts.value(field, int64_t{0});
+      if (count > 0) line += (line.empty() ? "" : ", ") + std::to_string(count) + " " + label;
+    }
+    if (line.empty()) continue;
+    if (first) out << "\nnon-finite outputs:\n";
+    first = false;
+    out << "  " << pad(p["name"].get<std::string>(), 18) << line << "\n";
+  }
+}
+
 // The comparison's row, its reason and its first three worst mismatches.
 void write_comparison(std::ostringstream& out, const json& c) {
   out << pad(pair_name(c), 38) << pad(c["status"].get<std::string>(), 12)
@@ -133,6 +153,7 @@ std::string format_text(const json& report) {
   std::ostringstream out;
   write_header(out, report);
   write_paths(out, report);
+  write_nonfinite(out, report);
   write_comparisons(out, report);
   write_histograms(out, report);
   write_checks(out, report);

@@ -97,6 +97,20 @@ void save_all_outputs(const RunOptions& options, const Problem& problem, const C
                {reference.value.data(), reference.value.size()});
 }
 
+// What the verdict must know about the input files: each one that overflowed on its way into
+// the working dtype, so that the run checked other numbers than the file's.
+std::vector<std::string> input_warnings(const Problem& problem, const TensorFiles* files) {
+  std::vector<std::string> warnings;
+  if (files == nullptr) return warnings;
+  for (const auto* file : {&files->input, &files->weight, &files->bias}) {
+    if (!*file || (*file)->values_overflowed == 0) continue;
+    warnings.push_back((*file)->what() + ": " + std::to_string((*file)->values_overflowed) +
+                       " of " + std::to_string((*file)->array.values.size()) +
+                       " values overflowed to infinity converting to " + to_string(problem.dtype));
+  }
+  return warnings;
+}
+
 CompareReport start_report(const Problem& problem, const RunOptions& options,
                            const TensorFiles* files) {
   CompareReport report;
@@ -138,7 +152,8 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
 
   report.verdict =
       decide(problem, report.comparisons, !report.determinism || report.determinism->identical,
-             !report.batch_invariance || report.batch_invariance->identical);
+             !report.batch_invariance || report.batch_invariance->identical,
+             input_warnings(problem, files));
   return {to_json(report), exit_status(report.verdict)};
 }
 

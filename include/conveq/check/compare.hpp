@@ -70,6 +70,9 @@ struct ComparisonResult {
   std::vector<Mismatch> worst_mismatches;  // largest utilisation first
   NonFiniteCounts a_nonfinite, b_nonfinite;
   int64_t nan_mismatches = 0, inf_mismatches = 0;
+  // Elements that match only because both sides are the same infinity, or both NaN with
+  // equal_nan: they prove nothing, and when they are most of the output the result is mistrusted.
+  int64_t nonfinite_agreements = 0;
   Status status = Status::passed;
   std::string reason;  // why failed or mistrusted; empty when passed
   Tolerance tolerance;

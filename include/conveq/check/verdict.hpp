@@ -1,7 +1,8 @@
 #pragma once
 // The run's verdict from its comparisons and optional checks: failed when any comparison
 // failed or a path was not deterministic or batch-invariant; mistrusted when any comparison
-// was too weak to mean anything, or nothing was compared; passed otherwise.
+// was too weak to mean anything, nothing was compared, or the data were damaged on the way in
+// (an input that overflowed on conversion); passed otherwise.
 #include <string>
 #include <vector>
 
@@ -18,8 +19,12 @@ struct Verdict {
 };
 
 // `deterministic` / `batch_invariant`: the checks' results (true when not run).
+// `input_warnings`: why the data cannot be trusted, one clause each (e.g. "--input x.npy: 3
+// values overflowed to infinity converting float64 -> float32"); any makes the run at least
+// mistrusted, and the summary names them all.
 Verdict decide(const Problem& problem, const std::vector<ComparisonResult>& comparisons,
-               bool deterministic, bool batch_invariant);
+               bool deterministic, bool batch_invariant,
+               const std::vector<std::string>& input_warnings = {});
 
 // The exit status of a compare run with this verdict: kExitPassed, kExitFailed or
 // kExitMistrusted.

@@ -32,7 +32,11 @@ struct TensorFile {
   // Into the working dtype, e.g. "float64 -> float32 (rounded)"; empty: none (same dtype, or
   // --expect, which is compared exactly as stored).
   std::string conversion;
-  int64_t values_changed = 0;                               // by the conversion
+  int64_t values_changed = 0;  // by the conversion
+  // Finite values that the conversion made infinite (they did not fit the working dtype), and
+  // nonzero values it made exactly zero (too small for it): both only float64 -> float32.
+  int64_t values_overflowed = 0;
+  int64_t values_flushed_to_zero = 0;
   std::string what() const { return option + " " + path; }  // starts every message
 };
 
