@@ -284,4 +284,9 @@ TEST_CASE("a control character in a value never breaks the one-line message", "[
   expect_refused(newline, "--atol 1\\n2: ", "must be a finite number >= 0");
   const CliResult tab = run_conveq("compare " + kSmall + " --paths 'conv1d/naive\tx\r'");
   expect_refused(tab, "--paths conv1d/naive\\tx\\r", "unknown path");
+  // A NUL byte from a file is shown, not where the message stops.
+  const auto dir = fresh_directory("outputs_nul");
+  write_bytes(dir / "suite", std::string("x: --in 4\0q\n", 12));
+  expect_refused(run_conveq("run " + q(dir / "suite")),
+                 (dir / "suite").string() + ":1: --in 4\\0q: ", "must be a positive integer");
 }

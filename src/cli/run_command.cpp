@@ -80,7 +80,7 @@ SuiteProblem parse_suite_line(const SuiteLine& line, const std::string& file,
     check_resources(parsed.problem, parsed.run.threads);
     return parsed;
   } catch (const InputError& e) {
-    throw InputError(where + e.what());
+    throw InputError(where + e.message());
   }
 }
 
