@@ -1,29 +1,17 @@
 #include "compare_command.hpp"
 
-#include <iostream>
-#include <limits>
+#include <filesystem>
 #include <sstream>
 
 #include "conveq/core/error.hpp"
 #include "conveq/io/atomic_file.hpp"
+#include "conveq/io/output.hpp"
+#include "conveq/paths/registry.hpp"
 #include "conveq/report/text_report.hpp"
+#include "option_values.hpp"
 
 namespace conveq::cli {
 namespace {
-
-double parse_tolerance(const std::string& option, const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || !(value >= 0) || !std::isfinite(value)) {
-    throw InputError(option + " " + text + ": must be a finite number >= 0");
-  }
-  return value;
-}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
@@ -33,6 +21,51 @@ std::vector<std::string> split_list(const std::string& text) {
     if (!item.empty()) items.push_back(item);
   }
   return items;
+}
+
+std::vector<CommandInput> file_inputs(const TensorFileOptions& files) {
+  std::vector<CommandInput> inputs;
+  const std::pair<std::string, const std::string*> options[] = {{"--input", &files.input},
+                                                                {"--weight", &files.weight},
+                                                                {"--bias", &files.bias},
+                                                                {"--expect", &files.expect}};
+  for (const auto& [option, path] : options) {
+    if (!path->empty()) inputs.push_back({*path, option + " " + *path});
+  }
+  return inputs;
+}
+
+// --save-outputs DIR: a directory that can be made, where no file it would get is an input
+// of the run or the report, or a directory in the way.
+void check_save_outputs(const CompareCommandOptions& o, const std::vector<CommandInput>& inputs) {
+  const std::string what = "--save-outputs " + o.save_outputs;
+  check_save_directory(o.save_outputs);
+  const std::vector<CommandInput> report = {{o.report, "--report " + o.report}};
+  const bool exists = std::filesystem::is_directory(o.save_outputs);
+  for (const auto& file : saved_output_files(o.save_outputs, all_path_names())) {
+    if (const CommandInput* input = same_file_as(file, inputs)) {
+      throw InputError(what + ": would replace " + file + ", the input " + input->what +
+                       "; an output never replaces an input, choose another directory");
+    }
+    if (!o.report.empty() && same_file_as(file, report) != nullptr) {
+      throw InputError(what + ": would write " + file + ", which is also --report " + o.report +
+                       "; choose another directory or report");
+    }
+    if (exists) check_writable(file, what);
+  }
+}
+
+// Before any work: where the report goes (a writable file, or standard output) and where the
+// outputs are saved; none of them may be an input of the run.
+void check_outputs(const CompareCommandOptions& o) {
+  const std::vector<CommandInput> inputs = file_inputs(o.files);
+  if (o.report.empty()) {
+    check_standard_output();
+  } else {
+    check_writable(o.report, "--report " + o.report);
+    refuse_input_as_output(o.report, "--report " + o.report, inputs);
+  }
+  if (!o.save_outputs.empty()) check_save_outputs(o, inputs);
 }
 
 }  // namespace
@@ -106,8 +139,9 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   if (!o.paths.empty() && run.paths.empty()) {
     throw InputError("--paths " + o.paths + ": names no path; give a comma-separated list");
   }
-  if (!o.atol.empty()) run.atol = parse_tolerance("--atol", o.atol);
-  if (!o.rtol.empty()) run.rtol = parse_tolerance("--rtol", o.rtol);
+  // Empty means not given: an empty value typed is refused before (refuse_empty_values).
+  if (!o.atol.empty()) run.atol = parse_real("--atol", o.atol, 0);
+  if (!o.rtol.empty()) run.rtol = parse_real("--rtol", o.rtol, 0);
   run.compare.equal_nan = o.equal_nan;
   run.compare.worst_count =
       static_cast<int>(parse_integer("--worst-count", o.worst_count, 0, 1000000));
@@ -117,18 +151,12 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   return run;
 }
 
-void emit(const std::string& path, const std::string& content, const std::string& what) {
-  if (path.empty()) {
-    std::cout << content << std::flush;
-  } else {
-    write_file_atomically(path, content, what);
-  }
-}
-
 int run_compare_command(const CompareCommandOptions& o) {
   if (o.format != "json" && o.format != "text") {
     throw InputError("--format " + o.format + ": must be json or text");
   }
+  RunOptions run = make_run_options(o);
+  check_outputs(o);
   std::set<std::string> given;
   if (o.app != nullptr) {
     for (const CLI::Option* option : o.app->get_options()) {
@@ -136,15 +164,20 @@ int run_compare_command(const CompareCommandOptions& o) {
     }
   }
   const auto [problem, files] = load_tensor_files(o.files, o.problem, given);
-  RunOptions run = make_run_options(o);
   run.save_outputs = o.save_outputs;
-  if (!o.report.empty()) check_writable(o.report, "--report " + o.report);
-  if (!o.save_outputs.empty()) check_save_directory(o.save_outputs);
   const bool any_file = files.input || files.expect;
-  const SessionResult result = run_compare(problem, run, any_file ? &files : nullptr);
+  SessionResult result = run_compare(problem, run, any_file ? &files : nullptr);
   const std::string content =
       o.format == "json" ? result.report.dump(2) + "\n" : format_text(result.report);
-  emit(o.report, content, "--report " + o.report);
+  // The report and the saved outputs together: if the report cannot be written, neither is
+  // any output.
+  StagedFiles outputs = std::move(result.saved_outputs);
+  if (o.report.empty()) {
+    outputs.add_standard_output(content);
+  } else {
+    outputs.add(o.report, content, "--report " + o.report);
+  }
+  outputs.commit();
   return result.exit_status;
 }
 

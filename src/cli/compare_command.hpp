@@ -35,7 +35,4 @@ void setup_compare_command(CLI::App& app, CompareCommandOptions& options);
 RunOptions make_run_options(const CompareCommandOptions& options);
 int run_compare_command(const CompareCommandOptions& options);
 
-// Writes `content` to `path` atomically, or to stdout when path is empty.
-void emit(const std::string& path, const std::string& content, const std::string& what);
-
 }  // namespace conveq::cli

@@ -1,17 +1,77 @@
 // conveq: the command line. It only wires subcommands to the library and maps errors to
-// exit statuses: 0 passed, 1 failed, 2 bad input, 3 mistrusted, 4 internal error.
+// exit statuses: 0 passed, 1 failed, 2 bad input (or an output that could not be written),
+// 3 mistrusted, 4 internal error.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 
 #include "check_command.hpp"
 #include "compare_command.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/core/version.hpp"
+#include "conveq/io/output.hpp"
+#include "conveq/io/temporary_files.hpp"
+#include "option_values.hpp"
 #include "run_command.hpp"
 #include "show_command.hpp"
 
+namespace {
+
+// A message is one line whatever the values in it hold: control characters (a newline, a tab,
+// a NUL byte from a file) are printed as escapes.
+std::string one_line(std::string_view message) {
+  std::string out;
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n' || c == '\t' || c == '\r' || c == '\0') {
+      out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : "\\0";
+    } else {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\x%02x", byte);
+      out += escape;
+    }
+  }
+  return out;
+}
+
+int bad_input(std::string_view message) {
+  std::cerr << "conveq: " << one_line(message) << "\n";
+  return conveq::kExitBadInput;
+}
+
+// The subcommand that was parsed, run; its errors mapped to exit statuses.
+int run_parsed(const CLI::App& app, const conveq::cli::CompareCommandOptions& compare,
+               const conveq::cli::RunCommandOptions& run,
+               const conveq::cli::CheckCommandOptions& check,
+               const conveq::cli::ShowCommandOptions& show) {
+  try {
+    const CLI::App* parsed = app.get_subcommands().front();
+    conveq::cli::refuse_empty_values(*parsed);
+    if (parsed->get_name() == "compare") return conveq::cli::run_compare_command(compare);
+    if (parsed->get_name() == "run") return conveq::cli::run_run_command(run);
+    if (parsed->get_name() == "check") return conveq::cli::run_check_command(check);
+    if (parsed->get_name() == "show") return conveq::cli::run_show_command(show);
+  } catch (const conveq::InputErrorList& e) {
+    for (const auto& message : e.messages()) bad_input(message);
+    return conveq::kExitBadInput;
+  } catch (const conveq::InputError& e) {
+    return bad_input(e.message());
+  } catch (const std::exception& e) {
+    std::cerr << "conveq: internal error: " << one_line(e.what()) << "\n";
+    return conveq::kExitInternalError;
+  }
+  return conveq::kExitBadInput;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  conveq::prepare_standard_streams();
+  conveq::remove_temporaries_on_signals();
   CLI::App app{"conveq: do two formulations of a convolution compute the same thing?"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("conveq ") + conveq::build::kVersion);
@@ -37,29 +97,18 @@ int main(int argc, char** argv) {
   const std::string first = argc > 1 ? argv[1] : "";
   const bool known = first == "compare" || first == "run" || first == "check" || first == "show";
   if (!first.empty() && first[0] != '-' && !known) {
-    std::cerr << "conveq " << argv[1] << ": unknown subcommand; use compare, run, check or show\n";
+    std::cerr << "conveq " << one_line(first)
+              << ": unknown subcommand; use compare, run, check or show\n";
     return conveq::kExitBadInput;
   }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);
+    const int status = app.exit(e);  // --help, --version: on stdout, which must take them
+    std::cout.flush();
+    return std::cout ? status : bad_input("standard output: cannot write the help");
   } catch (const CLI::ParseError& e) {
-    std::cerr << "conveq: " << e.what() << "\n";
-    return conveq::kExitBadInput;
+    return bad_input(e.what());
   }
-
-  try {
-    if (compare->parsed()) return conveq::cli::run_compare_command(compare_options);
-    if (run->parsed()) return conveq::cli::run_run_command(run_options);
-    if (check->parsed()) return conveq::cli::run_check_command(check_options);
-    if (show->parsed()) return conveq::cli::run_show_command(show_options);
-  } catch (const conveq::InputError& e) {
-    std::cerr << "conveq: " << e.what() << "\n";
-    return conveq::kExitBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "conveq: internal error: " << e.what() << "\n";
-    return conveq::kExitInternalError;
-  }
-  return conveq::kExitBadInput;
+  return run_parsed(app, compare_options, run_options, check_options, show_options);
 }

@@ -5,8 +5,10 @@
 #include "conveq/core/error.hpp"
 #include "conveq/core/shell_word.hpp"
 #include "conveq/io/atomic_file.hpp"
+#include "conveq/io/output.hpp"
 #include "conveq/report/suite_text.hpp"
 #include "conveq/suite/suite.hpp"
+#include "option_values.hpp"
 
 namespace conveq::cli {
 namespace {
@@ -61,6 +63,7 @@ SuiteProblem parse_suite_line(const SuiteLine& line, const std::string& file,
   add_run_options(app, options);
   try {
     app.parse(line.options, false);
+    refuse_empty_values(app);
   } catch (const CLI::ExtrasError&) {
     std::string extras;
     for (const auto& arg : app.remaining()) extras += (extras.empty() ? "" : " ") + arg;
@@ -69,51 +72,79 @@ SuiteProblem parse_suite_line(const SuiteLine& line, const std::string& file,
                      "(not --report, --format or the .npy file options)");
   } catch (const CLI::ParseError& e) {
     throw InputError(where + e.what());
+  } catch (const InputError& e) {
+    throw InputError(where + e.message());
   }
   try {
     SuiteProblem parsed{line, make_problem(options.problem), make_run_options(options)};
     check_resources(parsed.problem, parsed.run.threads);
     return parsed;
   } catch (const InputError& e) {
-    throw InputError(where + e.what());
+    throw InputError(where + e.message());
   }
 }
+
+namespace {
+
+// Before any work: stdout takes the lines or the report; --report is writable and is not the
+// suite.
+void check_outputs(const RunCommandOptions& o) {
+  check_standard_output();
+  if (o.report.empty()) return;
+  const std::string what = "--report " + o.report;
+  check_writable(o.report, what);
+  refuse_input_as_output(o.report, what, {{o.suite, "suite " + o.suite}});
+}
+
+// Every line, selected or not, is checked before anything runs: a bad line fails every shard
+// of a CI matrix the same way, and nobody waits an hour to learn about a typo.
+std::vector<SuiteProblem> parse_all_lines(const Suite& suite, const RunCommandOptions& o) {
+  std::vector<SuiteProblem> all;
+  std::vector<std::string> errors;
+  for (const auto& line : suite.lines) {
+    try {
+      all.push_back(parse_suite_line(line, suite.file, o.line_defaults));
+    } catch (const InputError& e) {
+      errors.push_back(e.message());
+    }
+  }
+  if (!errors.empty()) throw InputErrorList(std::move(errors));
+  return all;
+}
+
+}  // namespace
 
 int run_run_command(const RunCommandOptions& o) {
   if (o.format != "json" && o.format != "text") {
     throw InputError("--format " + o.format + ": must be json or text");
   }
-  // Fails before hours of running rather than after.
-  if (!o.report.empty()) check_writable(o.report, "--report " + o.report);
   make_run_options(o.line_defaults);  // the run-level options alone must be valid too
+  check_outputs(o);                   // fails before hours of running rather than after
   const Suite suite = read_suite(o.suite);
   const Shard shard = parse_shard(o.shard);
   const std::vector<size_t> selected = select_lines(suite, o.filter, shard);
-
-  // Every line, selected or not, is checked before anything runs: a bad line fails every
-  // shard of a CI matrix the same way, and nobody waits an hour to learn about a typo.
-  std::vector<SuiteProblem> all;
-  std::string errors;
-  for (const auto& line : suite.lines) {
-    try {
-      all.push_back(parse_suite_line(line, suite.file, o.line_defaults));
-    } catch (const InputError& e) {
-      errors += (errors.empty() ? "" : "\n") + std::string(e.what());
-    }
-  }
-  if (!errors.empty()) throw InputError(errors);
+  const std::vector<SuiteProblem> all = parse_all_lines(suite, o);
 
   std::vector<SuiteProblem> problems;
   for (const size_t index : selected) problems.push_back(all[index]);
   if (o.list) {
+    std::string list;
     for (const auto& p : problems) {
-      std::cout << p.line.name << "\t" << suite.file << ":" << p.line.line << "\t" << p.line.options
-                << "\n";
+      list += p.line.name + "\t" + suite.file + ":" + std::to_string(p.line.line) + "\t" +
+              p.line.options + "\n";
     }
+    write_standard_output(list);
     return kExitPassed;
   }
 
-  std::ostream& lines = o.format == "json" ? std::cerr : std::cout;
+  // With --format json the lines go to stderr, where a failed write cannot be reported.
+  const auto print = [json = o.format == "json"](const std::string& line) {
+    if (json) {
+      std::cerr << line << std::endl;
+    } else {
+      write_standard_output(line + "\n");
+    }
+  };
   SuiteRunInfo info;
   info.file = suite.file;
   info.shard = shard;
@@ -121,21 +152,23 @@ int run_run_command(const RunCommandOptions& o) {
   info.problems_in_file = suite.lines.size();
   info.command = run_command_line(o);
   info.threads = make_run_options(o.line_defaults).threads;
-  lines << "conveq run " << suite.file << ": " << problems.size() << " of " << suite.lines.size()
-        << " problems (shard " << shard.index << "/" << shard.count << ")" << std::endl;
-  const SessionResult result = run_suite(problems, info, [&lines](const nlohmann::json& entry) {
-    lines << format_problem_line(entry) << std::endl;
-  });
+  print("conveq run " + suite.file + ": " + std::to_string(problems.size()) + " of " +
+        std::to_string(suite.lines.size()) + " problems (shard " + std::to_string(shard.index) +
+        "/" + std::to_string(shard.count) + ")");
+  const SessionResult result = run_suite(
+      problems, info, [&print](const nlohmann::json& entry) { print(format_problem_line(entry)); });
 
   const auto& summary = result.report["summary"];
   if (summary["errors"].get<int64_t>() > 0) {
-    lines << summary["errors"].get<int64_t>()
-          << " problem(s) stopped with an internal error (counted as failed)\n";
+    print(std::to_string(summary["errors"].get<int64_t>()) +
+          " problem(s) stopped with an internal error (counted as failed)");
   }
-  lines << format_summary_line(summary) << std::endl;
+  print(format_summary_line(summary));
   const std::string json = result.report.dump(2) + "\n";
-  if (!o.report.empty()) emit(o.report, json, "--report " + o.report);
-  if (o.format == "json") emit("", json, "stdout");
+  StagedFiles outputs;
+  if (o.format == "json") outputs.add_standard_output(json);
+  if (!o.report.empty()) outputs.add(o.report, json, "--report " + o.report);
+  outputs.commit();
   return result.exit_status;
 }
 

@@ -1,9 +1,8 @@
 #include "show_command.hpp"
 
-#include <iostream>
-
 #include "conveq/core/error.hpp"
 #include "conveq/io/json_file.hpp"
+#include "conveq/io/output.hpp"
 #include "conveq/report/suite_text.hpp"
 #include "conveq/report/text_report.hpp"
 #include "conveq/suite/suite_run.hpp"
@@ -16,6 +15,7 @@ void setup_show_command(CLI::App& app, ShowCommandOptions& o) {
 }
 
 int run_show_command(const ShowCommandOptions& o) {
+  check_standard_output();
   const nlohmann::json report = read_report_file(o.report);
   std::string text;
   try {
@@ -23,7 +23,7 @@ int run_show_command(const ShowCommandOptions& o) {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(o.report + ": not a complete conveq report (" + e.what() + ")");
   }
-  std::cout << text << std::flush;
+  write_standard_output(text);
   return kExitPassed;
 }
 

@@ -374,22 +374,25 @@ void check_save_directory(const std::string& dir) {
   }
 }
 
+std::vector<std::string> saved_output_files(const std::string& dir,
+                                            const std::vector<std::string>& path_names) {
+  std::vector<std::string> files;
+  for (const std::string name : {"input", "weight", "bias", "reference"}) {
+    files.push_back((std::filesystem::path(dir) / file_name(name)).string());
+  }
+  for (const auto& name : path_names) {
+    files.push_back((std::filesystem::path(dir) / file_name(name)).string());
+  }
+  return files;
+}
+
 template <typename T>
-void save_outputs(const std::string& dir, const Problem& problem, const ConvData<T>& data,
-                  const std::vector<NamedOutput<T>>& outputs, std::span<const double> reference) {
+void stage_outputs(const std::string& dir, const Problem& problem, const ConvData<T>& data,
+                   const std::vector<NamedOutput<T>>& outputs, std::span<const double> reference,
+                   StagedFiles& staged) {
   const std::string what = "--save-outputs " + dir;
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) throw InputError(what + ": cannot create the directory: " + error.message());
-  const std::filesystem::path base(dir);
-  // Every target is checked before the first is written, so a bad name (a directory in the
-  // way, say) fails the run without leaving half the files behind.
-  std::vector<std::string> names = {"input.npy", "weight.npy", "reference.npy"};
-  if (problem.has_bias) names.push_back("bias.npy");
-  for (const auto& output : outputs) names.push_back(file_name(output.name));
-  for (const auto& name : names) check_writable((base / name).string(), what);
   auto save = [&](const std::string& name, const auto* values, const std::vector<int64_t>& shape) {
-    write_file_atomically((base / name).string(), npy::encode(values, shape), what);
+    staged.add_to_directory(dir, name, npy::encode(values, shape), what);
   };
   save("input.npy", data.input.data(), problem.input_shape());
   save("weight.npy", data.weight.data(), problem.weight_shape());
@@ -400,12 +403,24 @@ void save_outputs(const std::string& dir, const Problem& problem, const ConvData
   save("reference.npy", reference.data(), problem.output_shape());
 }
 
+template <typename T>
+void save_outputs(const std::string& dir, const Problem& problem, const ConvData<T>& data,
+                  const std::vector<NamedOutput<T>>& outputs, std::span<const double> reference) {
+  StagedFiles staged;
+  stage_outputs(dir, problem, data, outputs, reference, staged);
+  staged.commit();
+}
+
 template ConvData<float> to_conv_data<float>(const Problem&, const TensorFiles&);
 template ConvData<double> to_conv_data<double>(const Problem&, const TensorFiles&);
-template void save_outputs<float>(const std::string&, const Problem&, const ConvData<float>&,
-                                  const std::vector<NamedOutput<float>>&, std::span<const double>);
-template void save_outputs<double>(const std::string&, const Problem&, const ConvData<double>&,
-                                   const std::vector<NamedOutput<double>>&,
-                                   std::span<const double>);
+#define CONVEQ_INSTANTIATE(T)                                                                 \
+  template void stage_outputs<T>(const std::string&, const Problem&, const ConvData<T>&,      \
+                                 const std::vector<NamedOutput<T>>&, std::span<const double>, \
+                                 StagedFiles&);                                               \
+  template void save_outputs<T>(const std::string&, const Problem&, const ConvData<T>&,       \
+                                const std::vector<NamedOutput<T>>&, std::span<const double>);
+CONVEQ_INSTANTIATE(float)
+CONVEQ_INSTANTIATE(double)
+#undef CONVEQ_INSTANTIATE
 
 }  // namespace conveq

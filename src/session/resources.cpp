@@ -1,5 +1,6 @@
 #include "conveq/session/resources.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
@@ -41,6 +42,15 @@ void check_blas_limits(const Problem& p) {
   }
 }
 
+// The threads that hold comparison buffers at once: one per comparison at most (every path
+// against the reference, as a twin and against --expect, and --expect against the reference),
+// and no more than the run's threads. --threads 4096 does not make 4096 sets of buffers.
+int comparison_threads(int threads) {
+  const int paths = static_cast<int>(all_path_names().size()) - 1;  // without "reference"
+  const int most_comparisons = 3 * paths + 1;
+  return std::min(threads > 0 ? threads : hardware_threads(), most_comparisons);
+}
+
 }  // namespace
 
 double estimated_bytes(const Problem& p, int threads) {
@@ -59,9 +69,8 @@ double estimated_bytes(const Problem& p, int threads) {
   // Inputs, a channels-last copy for linear, one output per path plus linear's channels-last
   // output and the two a determinism check adds, im2col's columns, the reference's value and
   // scale, and per comparison thread 6 doubles per output (converted outputs and temporaries).
-  const double comparison_threads = static_cast<double>(threads > 0 ? threads : hardware_threads());
   return item * (2 * input + weight + (paths + 3) * output + 2 * columns) + 8 * (2 * output) +
-         8 * 6 * output * comparison_threads;
+         8 * 6 * output * static_cast<double>(comparison_threads(threads));
 }
 
 void check_resources(const Problem& p, int threads) {

@@ -88,13 +88,18 @@ std::vector<PathResult> path_results(const std::vector<RanPath<T>>& ran, const P
   return results;
 }
 
+// Staged, not written: the caller commits them with its report, so that a run whose report
+// cannot be written leaves no outputs either.
 template <typename T>
-void save_all_outputs(const RunOptions& options, const Problem& problem, const ConvData<T>& data,
-                      const std::vector<RanPath<T>>& ran, const ReferenceOutput& reference) {
+StagedFiles stage_all_outputs(const RunOptions& options, const Problem& problem,
+                              const ConvData<T>& data, const std::vector<RanPath<T>>& ran,
+                              const ReferenceOutput& reference) {
   std::vector<NamedOutput<T>> outputs;
   for (const auto& r : ran) outputs.push_back({r.path->name(), r.output.data()});
-  save_outputs(options.save_outputs, problem, data, outputs,
-               {reference.value.data(), reference.value.size()});
+  StagedFiles staged;
+  stage_outputs(options.save_outputs, problem, data, outputs,
+                {reference.value.data(), reference.value.size()}, staged);
+  return staged;
 }
 
 // What the verdict must know about the input files: each one that overflowed on its way into
@@ -148,13 +153,18 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
                                         {reference.value.data(), reference.value.size()}, files);
   report.comparisons = run_comparisons(
       plan, problem, {reference.scale.data(), reference.scale.size()}, options.compare, threads);
-  if (!options.save_outputs.empty()) save_all_outputs(options, problem, data, ran, reference);
+  StagedFiles saved;
+  if (!options.save_outputs.empty()) {
+    saved = stage_all_outputs(options, problem, data, ran, reference);
+  }
 
   report.verdict =
       decide(problem, report.comparisons, !report.determinism || report.determinism->identical,
              !report.batch_invariance || report.batch_invariance->identical,
              input_warnings(problem, files));
-  return {to_json(report), exit_status(report.verdict)};
+  SessionResult result(to_json(report), exit_status(report.verdict));
+  result.saved_outputs = std::move(saved);
+  return result;
 }
 
 SessionResult run_compare(const Problem& problem, const RunOptions& options,

@@ -14,6 +14,7 @@
 
 #include "conveq/core/fill.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/io/atomic_file.hpp"
 #include "conveq/io/npy.hpp"
 
 namespace conveq {
@@ -66,15 +67,27 @@ ConvData<T> to_conv_data(const Problem& problem, const TensorFiles& files);
 // created (its nearest existing ancestor must be a writable directory). Creates nothing.
 void check_save_directory(const std::string& dir);
 
+// Every file --save-outputs DIR may write, for the paths named: to refuse, before the run, a
+// DIR where one of them is an input of the run (DIR/input.npy as --input, say).
+std::vector<std::string> saved_output_files(const std::string& dir,
+                                            const std::vector<std::string>& path_names);
+
 template <typename T>
 struct NamedOutput {
   std::string name;  // a path's name: "conv1d/naive" is saved as conv1d_naive.npy
   const T* data;     // problem.output_elements() values, (N, Cout, OH, OW) order
 };
 
-// Writes DIR/<name with '/' -> '_'>.npy per output, reference.npy (float64) and the inputs as
+// Stages DIR/<name with '/' -> '_'>.npy per output, reference.npy (float64) and the inputs as
 // used (input.npy, weight.npy, bias.npy with a bias) in the working dtype, all in the problem's
-// PyTorch shapes, each atomically. Creates DIR (and parents) if missing. Throws InputError.
+// PyTorch shapes, into `staged`: nothing is in DIR until the caller commits them, with its
+// report, so that a run that fails writes none of them. Throws InputError.
+template <typename T>
+void stage_outputs(const std::string& dir, const Problem& problem, const ConvData<T>& data,
+                   const std::vector<NamedOutput<T>>& outputs, std::span<const double> reference,
+                   StagedFiles& staged);
+
+// stage_outputs, committed at once. Creates DIR (and parents) if missing.
 template <typename T>
 void save_outputs(const std::string& dir, const Problem& problem, const ConvData<T>& data,
                   const std::vector<NamedOutput<T>>& outputs, std::span<const double> reference);

@@ -6,6 +6,7 @@
 
 #include "conveq/core/fill.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/io/atomic_file.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 #include "conveq/session/resources.hpp"
@@ -16,8 +17,15 @@ namespace conveq {
 struct TensorFiles;  // io/tensor_files.hpp
 
 struct SessionResult {
+  SessionResult() = default;
+  SessionResult(nlohmann::json report_, int exit_status_)
+      : report(std::move(report_)), exit_status(exit_status_) {}
+
   nlohmann::json report;
   int exit_status = 0;  // kExitPassed, kExitFailed or kExitMistrusted
+  // --save-outputs: staged, not yet in the directory. The caller commits them together with
+  // its report (or drops them, and nothing is written, when the report cannot be written).
+  StagedFiles saved_outputs;
 };
 
 // Seeded data, every selected path, the reference, comparisons and the report. With `files`
