@@ -208,9 +208,11 @@ TEST_CASE("conv1d/onednn and conv2d/onednn give the same bits", "[onednn]") {
 TEST_CASE("the report names the library, its kernel, its layouts and its threads", "[onednn]") {
   if (!require_onednn()) return;
   for (const int threads : {1, 2}) {
-    DYNAMIC_SECTION(threads << " threads") {
-      const Problem p = ConvTester().in(16).out(24).length(40).problem();
-      const auto report = conveq::run_compare(p, quick_run(threads)).report;
+    DYNAMIC_SECTION(threads << " threads, with the check that prepares every path again") {
+      const Problem p = ConvTester().batch(2).in(16).out(24).length(40).problem();
+      conveq::RunOptions run = quick_run(threads);
+      run.check_determinism = true;  // prepares and runs each path with another thread count
+      const auto report = conveq::run_compare(p, run).report;
       for (const auto& path : report["paths"]) {
         INFO(path["name"].get<std::string>());
         if (!path["algorithm"].get<std::string>().starts_with("onednn")) {

@@ -56,7 +56,7 @@ std::vector<std::vector<RanPath<T>*>> timing_blocks(std::vector<RanPath<T>>& ran
   std::vector<std::vector<RanPath<T>*>> blocks;
   std::vector<RanPath<T>*> own;
   for (auto& r : ran) {
-    const auto backend = r.path->backend();
+    const auto& backend = r.backend;
     if (!backend) {
       own.push_back(&r);
       continue;
@@ -117,7 +117,7 @@ std::vector<PathResult> path_results(const std::vector<RanPath<T>>& ran, const P
     const bool rank1 = r.path->is_rank1();
     results.push_back({r.path->name(), r.path->op(), r.path->algorithm(), g.input_shape(rank1),
                        g.weight_shape(rank1), g.output_shape(rank1), summarize_timing(r.samples_ms),
-                       problem.flops(), count_nonfinite(r.output), r.path->backend()});
+                       problem.flops(), count_nonfinite(r.output), r.backend});
   }
   results.push_back({"reference", "reference", "direct_" + reference_accumulation(problem.dtype),
                      problem.input_shape(), problem.weight_shape(), problem.output_shape(),
