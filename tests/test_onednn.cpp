@@ -79,11 +79,17 @@ const std::vector<std::string> kAllOps = kOps;
 const std::vector<std::string> kConvOps = {"conv1d", "conv2d", "conv2d_col"};
 const std::vector<std::string> k2dOps = {"conv2d"};
 
+// Every path, the plain-layout ones (which run only when named) included.
+std::vector<std::string> every_path() {
+  return conveq::all_path_names();
+}
+
 conveq::RunOptions quick_run(int threads = 2) {
   conveq::RunOptions run;
   run.threads = threads;
   run.warmup = 0;
   run.repeat = 1;
+  run.paths = every_path();
   return run;
 }
 
@@ -141,7 +147,8 @@ TEST_CASE("every oneDNN path agrees with the reference within the bound", "[oned
   };
   for (const OnednnCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
-      const auto report = c.tester.Test();  // every comparison passed, none mistrusted
+      // Every comparison passed, none mistrusted.
+      const auto report = ConvTester(c.tester).paths(every_path()).Test();
       CHECK(onednn_ran(report) == both_layouts(c.ops));
       for (const auto& name : onednn_ran(report)) {
         INFO(name);
@@ -156,7 +163,7 @@ TEST_CASE("every oneDNN path agrees with the reference within the bound", "[oned
 
 TEST_CASE("the formulations of oneDNN are compared with each other", "[onednn]") {
   if (!require_onednn()) return;
-  const auto report = ConvTester().in(3).out(5).length(17).Test();
+  const auto report = ConvTester().in(3).out(5).length(17).paths(every_path()).Test();
   std::vector<std::pair<std::string, std::string>> twins;
   for (const auto& c : report["comparisons"]) {
     if (c["b"] != "reference") twins.emplace_back(c["a"], c["b"]);
@@ -194,7 +201,7 @@ TEST_CASE("conv1d/onednn and conv2d/onednn give the same bits", "[onednn]") {
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) {
-      const auto report = c.tester.Test();
+      const auto report = ConvTester(c.tester).paths(every_path()).Test();
       for (const std::string algorithm : {"onednn", "onednn_plain"}) {
         const auto* twin = comparison(report, "conv1d/" + algorithm, "conv2d/" + algorithm);
         REQUIRE(twin != nullptr);
@@ -286,11 +293,14 @@ TEST_CASE("the checker catches a misconfigured call to oneDNN", "[onednn][broken
       const Problem p = ConvTester().in(5).out(7).length(29).kernel("3").padding("same").problem();
       conveq::PathList<float> paths = conveq::all_paths<float>();
       paths.insert(paths.begin(), std::make_unique<MisconfiguredOnednn>(mistake));
-      const auto result = conveq::run_compare_on<float>(p, quick_run(), conveq::fill_data<float>(p),
-                                                        std::move(paths));
+      conveq::RunOptions run = quick_run();
+      run.paths.push_back("misconfigured/onednn");
+      const auto result =
+          conveq::run_compare_on<float>(p, run, conveq::fill_data<float>(p), std::move(paths));
       CHECK(result.exit_status == conveq::kExitFailed);
       const auto& report = result.report;
       const auto* vs_reference = comparison(report, "misconfigured/onednn", "reference");
+      REQUIRE(find_named(report["paths"], "misconfigured/onednn") != nullptr);
       REQUIRE(vs_reference != nullptr);
       CHECK((*vs_reference)["status"] == "failed");
       CHECK((*vs_reference)["mismatches"].get<int64_t>() > 0);
@@ -308,14 +318,16 @@ TEST_CASE("the checker catches a misconfigured call to oneDNN", "[onednn][broken
 TEST_CASE("a oneDNN formulation that does not apply is skipped with its reason", "[onednn]") {
   if (!require_onednn()) return;
   SECTION("float64: oneDNN 2 has none") {
-    const auto report = ConvTester().in(5).out(3).length(29).dtype("float64").Test();
+    const auto report =
+        ConvTester().in(5).out(3).length(29).dtype("float64").paths(every_path()).Test();
     for (const auto& name : both_layouts(kOps)) {
       CHECK(skip_reason(report, name) ==
             "oneDNN 2 has no float64 convolution or inner product on CPU");
     }
   }
   SECTION("a 2D kernel: conv2d only") {
-    const auto report = ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3").Test();
+    const auto report =
+        ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3").paths(every_path()).Test();
     for (const std::string& algorithm : kAlgorithms) {
       INFO(algorithm);
       CHECK(skip_reason(report, "conv1d/" + algorithm) ==
@@ -353,6 +365,26 @@ TEST_CASE("the oneDNN paths are known in every build", "[onednn]") {
     CHECK(every_path["verdict"]["status"] == "passed");
     for (const auto& name : both_layouts(kOps)) CHECK(skip_reason(every_path, name) == not_built);
   }
+}
+
+TEST_CASE("the plain-layout oneDNN paths run only when --paths names them", "[onednn]") {
+  if (!require_onednn()) return;
+  const Problem p = ConvTester().in(3).out(5).length(17).problem();
+  conveq::RunOptions run = quick_run();
+  run.paths.clear();
+  const auto by_default = conveq::run_compare(p, run).report;
+  std::vector<std::string> preferred;
+  for (const auto& op : kOps) preferred.push_back(op + "/onednn");
+  CHECK(onednn_ran(by_default) == preferred);
+  for (const auto& op : kOps) {
+    CHECK(skip_reason(by_default, op + "/onednn_plain") ==
+          "runs only when --paths names it: oneDNN in conveq's plain layouts, where it uses its "
+          "GEMM-based kernel");
+  }
+  run.paths = {"conv1d/onednn_plain", "conv2d/onednn_plain"};
+  const auto named = conveq::run_compare(p, run).report;
+  CHECK(onednn_ran(named) == run.paths);
+  CHECK(comparison(named, "conv1d/onednn_plain", "conv2d/onednn_plain") != nullptr);
 }
 
 TEST_CASE("an unavailable path is always skipped and refuses to run", "[onednn]") {

@@ -42,13 +42,11 @@ std::vector<std::string> names(const nlohmann::json& list) {
 }
 
 // conveq's own paths (ending with the reference), and the oneDNN paths of these formulations
-// in report order when this build has oneDNN.
+// in report order when this build has oneDNN (the plain-layout ones run only when named).
 std::vector<std::string> with_onednn(std::vector<std::string> paths,
                                      const std::vector<std::string>& onednn_ops) {
   if (!conveq::onednn_built()) return paths;
-  for (const std::string algorithm : {"onednn", "onednn_plain"}) {
-    for (const auto& op : onednn_ops) paths.insert(paths.end() - 1, op + "/" + algorithm);
-  }
+  for (const auto& op : onednn_ops) paths.insert(paths.end() - 1, op + "/onednn");
   return paths;
 }
 

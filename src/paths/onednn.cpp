@@ -171,6 +171,11 @@ class OnednnPath final : public Path<float> {
   std::string op() const override { return op_; }
   std::string algorithm() const override { return onednn_algorithm(plain_); }
   bool is_rank1() const override { return view_ == View::conv1d || view_ == View::linear; }
+  std::string opt_in() const override {
+    if (!plain_) return "";
+    return "runs only when --paths names it: oneDNN in conveq's plain layouts, where it uses its "
+           "GEMM-based kernel";
+  }
 
   std::string skip_reason(const Problem& p) const override {
     std::string reason = formulation_skip_reason(p);

@@ -19,9 +19,13 @@
 namespace conveq {
 namespace {
 
-bool selected(const RunOptions& options, const std::string& name) {
-  return options.paths.empty() ||
-         std::find(options.paths.begin(), options.paths.end(), name) != options.paths.end();
+// Why a path is not selected: --paths does not name it, or without --paths it is opt-in.
+template <typename T>
+std::string not_selected_reason(const RunOptions& options, const Path<T>& path) {
+  if (options.paths.empty()) return path.opt_in();
+  const bool named =
+      std::find(options.paths.begin(), options.paths.end(), path.name()) != options.paths.end();
+  return named ? "" : "not selected by --paths";
 }
 
 // The paths that compute this problem and were selected, prepared; the others are listed
@@ -33,8 +37,8 @@ std::vector<RanPath<T>> prepare_paths(PathList<T>& paths, const Problem& problem
   std::vector<RanPath<T>> ran;
   for (auto& path : paths) {
     const std::string name = path->name();
-    const std::string reason =
-        selected(options, name) ? path->skip_reason(problem) : "not selected by --paths";
+    std::string reason = not_selected_reason(options, *path);
+    if (reason.empty()) reason = path->skip_reason(problem);
     if (reason.empty()) {
       ran.push_back(prepare_path(*path, problem, data, threads));
     } else {

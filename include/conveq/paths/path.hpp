@@ -60,6 +60,9 @@ class Path {
   virtual void run(T* output) = 0;
   // Work after the timed region (e.g. back from channels-last). Not timed.
   virtual void finish(T* /*output*/) {}
+  // Why this path runs only when --paths names it (a variant for a secondary question, which
+  // would make every default run longer); empty: it runs by default.
+  virtual std::string opt_in() const { return ""; }
   // The library this path calls and what it chose (known after prepare()); none for conveq's
   // own paths. Paths of one library are timed as one block (session.cpp).
   virtual std::optional<BackendInfo> backend() const { return std::nullopt; }
