@@ -4,6 +4,7 @@
 // every comparison passed (and, under --fill exact, that every difference is zero).
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "conveq/core/problem.hpp"
 #include "conveq/session/session.hpp"
@@ -31,6 +32,11 @@ class ConvTester {
   ConvTester& dtype(const std::string& d) { return text(options_.dtype, d); }
   ConvTester& fill(const std::string& f) { return text(options_.fill, f); }
   ConvTester& seed(uint64_t s) { return set(options_.seed, static_cast<int64_t>(s)); }
+  // The paths to run, as --paths (default: every path that runs without being named).
+  ConvTester& paths(std::vector<std::string> names) {
+    paths_ = std::move(names);
+    return *this;
+  }
 
   conveq::Problem problem() const { return conveq::make_problem(options_); }
   std::string describe() const { return problem().options_string(); }
@@ -41,6 +47,7 @@ class ConvTester {
     run.threads = 2;
     run.warmup = 0;
     run.repeat = 1;
+    run.paths = paths_;
     const conveq::Problem p = problem();
     const auto result = conveq::run_compare(p, run);
     const auto& report = result.report;
@@ -67,4 +74,5 @@ class ConvTester {
     return *this;
   }
   conveq::ProblemOptions options_;
+  std::vector<std::string> paths_;
 };

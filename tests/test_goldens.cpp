@@ -98,7 +98,7 @@ void check_golden(const nlohmann::json& c) {
       compare("reference", {reference.value.data(), reference.value.size()}, both_float64);
   CHECK(r.mismatches == 0);
 
-  int paths_run = 0;
+  int paths_run = 0, onednn_paths_run = 0;
   for (auto& path : conveq::all_paths<float>()) {
     if (!path->skip_reason(p).empty()) continue;
     INFO(path->name());
@@ -112,8 +112,11 @@ void check_golden(const nlohmann::json& c) {
     CHECK(result.mismatches == 0);
     CHECK(result.bound_utilisation <= 1.0);
     ++paths_run;
+    if (path->algorithm().starts_with("onednn")) ++onednn_paths_run;
   }
   CHECK(paths_run >= 2);
+  // conv2d/onednn applies to every case, in both layouts.
+  if (conveq::onednn_built()) CHECK(onednn_paths_run >= 2);
 }
 
 }  // namespace

@@ -41,6 +41,15 @@ std::vector<std::string> names(const nlohmann::json& list) {
   return out;
 }
 
+// conveq's own paths (ending with the reference), and the oneDNN paths of these formulations
+// in report order when this build has oneDNN (the plain-layout ones run only when named).
+std::vector<std::string> with_onednn(std::vector<std::string> paths,
+                                     const std::vector<std::string>& onednn_ops) {
+  if (!conveq::onednn_built()) return paths;
+  for (const auto& op : onednn_ops) paths.insert(paths.end() - 1, op + "/onednn");
+  return paths;
+}
+
 // A row of a case table: the name says what the case exercises (a failure prints it; Test()
 // adds the problem's full options).
 struct NamedCase {
@@ -78,23 +87,23 @@ TEST_CASE("which formulations apply to which problems", "[paths]") {
     std::vector<std::string> paths;
   };
   const std::vector<Case> cases = {
-      {"1D pointwise: every formulation",
-       ConvTester().in(3).out(5).length(17),
-       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "conv2d_hw/naive",
-        "conv2d_hw/im2col", "linear/gemm", "reference"}},
-      {"1D kernel 3: conv1d and conv2d only",
-       ConvTester().in(3).out(5).length(17).kernel("3"),
-       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"}},
-      {"2D kernel 3x3: conv2d only",
-       ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3"),
-       {"conv2d/naive", "conv2d/im2col", "reference"}},
+      {"1D pointwise: every formulation", ConvTester().in(3).out(5).length(17),
+       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col",
+                    "conv2d_hw/naive", "conv2d_hw/im2col", "linear/gemm", "reference"},
+                   {"conv1d", "conv2d", "conv2d_col", "conv2d_hw", "linear"})},
+      {"1D kernel 3: conv1d and conv2d only", ConvTester().in(3).out(5).length(17).kernel("3"),
+       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"},
+                   {"conv1d", "conv2d", "conv2d_col"})},
+      {"2D kernel 3x3: conv2d only", ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3"),
+       with_onednn({"conv2d/naive", "conv2d/im2col", "reference"}, {"conv2d"})},
       {"2D of height 1, kernel 1x3: conv1d too",
        ConvTester().in(3).out(5).height_width(1, 9).kernel("1,3"),
-       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"}},
-      {"2D pointwise: conv1d and linear too",
-       ConvTester().in(3).out(5).height_width(4, 9),
-       {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "linear/gemm",
-        "reference"}},
+       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"},
+                   {"conv1d", "conv2d", "conv2d_col"})},
+      {"2D pointwise: conv1d and linear too", ConvTester().in(3).out(5).height_width(4, 9),
+       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "linear/gemm",
+                    "reference"},
+                   {"conv1d", "conv2d", "conv2d_col", "linear"})},
   };
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.name) {

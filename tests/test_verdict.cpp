@@ -62,9 +62,9 @@ const std::vector<VerdictCase> kCases = {
     {"a path that overflows where the reference is finite", fixture_files("path_overflow"), 1,
      "failed", "3 of 3 elements outside the tolerance (3 infinity mismatches)"},
     {"wide padding, no bias, from files", fixture_files("wide_padding") + " --padding 4", 0,
-     "passed", "All 6 comparisons agree"},
+     "passed", "comparisons agree within their tolerance"},
     {"wide padding, no bias, seeded", "--in 4 --out 4 --length 8 --padding 6 --no-bias", 0,
-     "passed", "All 6 comparisons agree"},
+     "passed", "comparisons agree within their tolerance"},
 };
 
 json run_report(const std::string& arguments, int expected_status) {
@@ -92,7 +92,11 @@ TEST_CASE("verdicts on non-finite, overflowing and mostly-zero data", "[verdict]
 
 TEST_CASE("every comparison of infinite outputs names its count", "[verdict][cli]") {
   const json report = run_report(fixture_files("inf_input"), 3);
-  REQUIRE(report["comparisons"].size() == 6);
+  // One comparison per path against the reference at least (how many paths run depends on the
+  // backends built), and every one of them is mistrusted with its count.
+  const size_t paths = report["paths"].size() - 1;  // without the reference
+  REQUIRE(paths >= 6);
+  REQUIRE(report["comparisons"].size() >= paths);
   for (const auto& c : report["comparisons"]) {
     CHECK(c["status"] == "mistrusted");
     CHECK(c["nonfinite"]["agreements"] == 56);

@@ -4,6 +4,11 @@
 
 #include <algorithm>
 
+// OpenBLAS's own thread-server entry points (exported, not in cblas.h): the shutdown it runs
+// before fork(), and the start it otherwise runs lazily on the next threaded call.
+extern "C" int blas_thread_shutdown_(void);
+extern "C" int blas_thread_init(void);
+
 namespace conveq {
 namespace {
 CBLAS_TRANSPOSE op(bool transpose) {
@@ -31,6 +36,14 @@ void gemm<double>(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const doubl
 template <typename T>
 void fill_rows(T* c, int64_t rows, int64_t cols, int64_t ldc, const T* row_values) {
   for (int64_t r = 0; r < rows; ++r) std::fill_n(c + r * ldc, cols, row_values[r]);
+}
+
+void park_blas_threads() {
+  blas_thread_shutdown_();
+}
+
+void resume_blas_threads() {
+  blas_thread_init();
 }
 
 template void fill_rows<float>(float*, int64_t, int64_t, int64_t, const float*);

@@ -20,14 +20,7 @@ class LinearGemm final : public Path<T> {
   std::string op() const override { return "linear"; }
   std::string algorithm() const override { return "gemm"; }
   bool is_rank1() const override { return true; }
-  std::string skip_reason(const Problem& p) const override {
-    if (!p.is_pointwise()) {
-      return "nn.Linear is a convolution only when it is pointwise (kernel 1, stride 1, no "
-             "padding)";
-    }
-    if (p.groups != 1) return "nn.Linear has no groups";
-    return "";
-  }
+  std::string skip_reason(const Problem& p) const override { return linear_skip_reason(p); }
   ConvGeometry geometry(const Problem& p) const override { return conv1d_view(p); }
 
   void prepare(const Problem& p, const ConvData<T>& data, int /*threads*/) override {

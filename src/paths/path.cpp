@@ -1,6 +1,8 @@
 // The formulations' views of a problem, and the skip reasons they share.
 #include "conveq/paths/path.hpp"
 
+#include <utility>
+
 namespace conveq {
 
 std::vector<int64_t> ConvGeometry::input_shape(bool rank1) const {
@@ -38,6 +40,17 @@ ConvGeometry conv1d_view(const Problem& p) {
   return g;
 }
 
+ConvGeometry column_view(const Problem& p) {
+  ConvGeometry g = conv1d_view(p);
+  std::swap(g.h, g.w);
+  std::swap(g.kh, g.kw);
+  std::swap(g.sh, g.sw);
+  std::swap(g.ph, g.pw);
+  std::swap(g.dh, g.dw);
+  std::swap(g.oh, g.ow);
+  return g;
+}
+
 ConvGeometry folded_view(const Problem& p) {
   ConvGeometry g = conv2d_view(p);
   g.h = g.oh = p.fold_h;
@@ -57,6 +70,15 @@ std::string folded_skip_reason(const Problem& p) {
     return "folding L into (H, W) computes the same convolution only for pointwise problems "
            "(kernel 1, stride 1, no padding)";
   }
+  return "";
+}
+
+std::string linear_skip_reason(const Problem& p) {
+  if (!p.is_pointwise()) {
+    return "nn.Linear is a convolution only when it is pointwise (kernel 1, stride 1, no "
+           "padding)";
+  }
+  if (p.groups != 1) return "nn.Linear has no groups";
   return "";
 }
 

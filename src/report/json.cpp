@@ -134,15 +134,27 @@ nlohmann::json to_json(const ComparisonResult& r) {
 }
 
 nlohmann::json to_json(const PathResult& p) {
-  return {{"name", p.name},
-          {"op", p.op},
-          {"algorithm", p.algorithm},
-          {"input_shape", p.input_shape},
-          {"weight_shape", p.weight_shape},
-          {"output_shape", p.output_shape},
-          {"timing", to_json(p.timing)},
-          {"gflops", number_or_null(p.flops / (p.timing.median_ms * 1e6))},
-          {"output_nonfinite", to_json(p.output_nonfinite)}};
+  nlohmann::json path = {{"name", p.name},
+                         {"op", p.op},
+                         {"algorithm", p.algorithm},
+                         {"input_shape", p.input_shape},
+                         {"weight_shape", p.weight_shape},
+                         {"output_shape", p.output_shape},
+                         {"timing", to_json(p.timing)},
+                         {"gflops", number_or_null(p.flops / (p.timing.median_ms * 1e6))},
+                         {"output_nonfinite", to_json(p.output_nonfinite)}};
+  // Only for a path that calls a library: conveq's own paths' entries are unchanged.
+  if (p.backend) {
+    const BackendInfo& b = *p.backend;
+    path["backend"] = {
+        {"library", b.library},
+        {"version", b.version},
+        {"implementation", b.implementation},
+        {"layouts",
+         {{"src", b.layouts.src}, {"weights", b.layouts.weights}, {"dst", b.layouts.dst}}},
+        {"threads", b.threads}};
+  }
+  return path;
 }
 
 nlohmann::json to_json(const SkippedPath& p) {

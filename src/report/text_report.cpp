@@ -79,6 +79,20 @@ void write_nonfinite(std::ostringstream& out, const json& report) {
   }
 }
 
+// One line per path that called a library: what it chose (absent in older reports).
+void write_backends(std::ostringstream& out, const json& report) {
+  for (const auto& p : report["paths"]) {
+    if (!p.contains("backend")) continue;
+    const auto& b = p["backend"];
+    const auto& layouts = b["layouts"];
+    out << "  " << pad(p["name"].get<std::string>(), 24) << b["library"].get<std::string>() << " "
+        << b["version"].get<std::string>() << " " << b["implementation"].get<std::string>()
+        << ", src " << layouts["src"].get<std::string>() << " weights "
+        << layouts["weights"].get<std::string>() << " dst " << layouts["dst"].get<std::string>()
+        << ", " << b["threads"].dump() << " threads\n";
+  }
+}
+
 // The comparison's row, its reason and its first three worst mismatches.
 void write_comparison(std::ostringstream& out, const json& c) {
   out << pad(pair_name(c), 38) << pad(c["status"].get<std::string>(), 12)
@@ -153,6 +167,7 @@ std::string format_text(const json& report) {
   std::ostringstream out;
   write_header(out, report);
   write_paths(out, report);
+  write_backends(out, report);
   write_nonfinite(out, report);
   write_comparisons(out, report);
   write_histograms(out, report);

@@ -1,5 +1,6 @@
 #include "conveq/session/comparison_plan.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "conveq/core/parallel.hpp"
@@ -36,24 +37,39 @@ Operand<T> operand(const RanPath<T>& r) {
   return {r.path->name(), r.output.data(), {}};
 }
 
-// Twins of one algorithm: the first formulation (conv1d when it exists) against the others;
-// linear/gemm against the first im2col path.
+// The algorithm a path is a twin within: linear/gemm is the BLAS call of the im2col paths.
+template <typename T>
+std::string twin_family(const Path<T>& path) {
+  return path.algorithm() == "gemm" ? "im2col" : path.algorithm();
+}
+
+// Twins within each algorithm (naive, im2col, then the others in report order): the first
+// formulation that ran (conv1d when it exists) against each other one, and each linear path
+// against that first formulation.
 template <typename T>
 void plan_twins(const std::vector<RanPath<T>>& ran, const Tolerance& tolerance,
                 std::vector<PlannedComparison<T>>& plan) {
-  for (const std::string algorithm : {"naive", "im2col"}) {
+  std::vector<std::string> families{"naive", "im2col"};
+  for (const auto& r : ran) {
+    const std::string family = twin_family(*r.path);
+    if (std::find(families.begin(), families.end(), family) == families.end()) {
+      families.push_back(family);
+    }
+  }
+  for (const std::string& family : families) {
     const RanPath<T>* anchor = nullptr;
     for (const auto& r : ran) {
-      if (r.path->algorithm() != algorithm) continue;
+      if (twin_family(*r.path) != family || r.path->op() == "linear") continue;
       if (anchor == nullptr) {
         anchor = &r;
       } else {
         plan.push_back({operand(*anchor), operand(r), tolerance});
       }
     }
-    if (algorithm == "im2col" && anchor != nullptr) {
-      for (const auto& r : ran) {
-        if (r.path->op() == "linear") plan.push_back({operand(r), operand(*anchor), tolerance});
+    if (anchor == nullptr) continue;
+    for (const auto& r : ran) {
+      if (twin_family(*r.path) == family && r.path->op() == "linear") {
+        plan.push_back({operand(r), operand(*anchor), tolerance});
       }
     }
   }

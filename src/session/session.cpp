@@ -9,6 +9,7 @@
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/timing.hpp"
 #include "conveq/io/tensor_files.hpp"
+#include "conveq/paths/gemm.hpp"
 #include "conveq/paths/registry.hpp"
 #include "conveq/paths/run.hpp"
 #include "conveq/report/compare_report.hpp"
@@ -18,9 +19,13 @@
 namespace conveq {
 namespace {
 
-bool selected(const RunOptions& options, const std::string& name) {
-  return options.paths.empty() ||
-         std::find(options.paths.begin(), options.paths.end(), name) != options.paths.end();
+// Why a path is not selected: --paths does not name it, or without --paths it is opt-in.
+template <typename T>
+std::string not_selected_reason(const RunOptions& options, const Path<T>& path) {
+  if (options.paths.empty()) return path.opt_in();
+  const bool named =
+      std::find(options.paths.begin(), options.paths.end(), path.name()) != options.paths.end();
+  return named ? "" : "not selected by --paths";
 }
 
 // The paths that compute this problem and were selected, prepared; the others are listed
@@ -32,8 +37,8 @@ std::vector<RanPath<T>> prepare_paths(PathList<T>& paths, const Problem& problem
   std::vector<RanPath<T>> ran;
   for (auto& path : paths) {
     const std::string name = path->name();
-    const std::string reason =
-        selected(options, name) ? path->skip_reason(problem) : "not selected by --paths";
+    std::string reason = not_selected_reason(options, *path);
+    if (reason.empty()) reason = path->skip_reason(problem);
     if (reason.empty()) {
       ran.push_back(prepare_path(*path, problem, data, threads));
     } else {
@@ -43,26 +48,63 @@ std::vector<RanPath<T>> prepare_paths(PathList<T>& paths, const Problem& problem
   return ran;
 }
 
-// Warm-up, then timed runs round robin, so that the machine's noise spreads evenly over the
-// paths; the reference is timed in the same rounds.
+// Paths timed together: each library's paths (in report order of their first path), then
+// conveq's own with the reference. A library's thread pool interleaved call by call with
+// another one fights it (OpenBLAS's pthreads spinning beside oneDNN's OpenMP threads made
+// OpenBLAS 10x slower). Idle, OpenBLAS's threads spin about 100 ms, OpenMP's about 7 ms
+// (measured here): OpenBLAS's are parked while the libraries run, and conveq's own block
+// comes last, where its warm-up absorbs OpenMP's spin.
+template <typename T>
+std::vector<std::vector<RanPath<T>*>> timing_blocks(std::vector<RanPath<T>>& ran) {
+  std::vector<std::string> libraries;
+  std::vector<std::vector<RanPath<T>*>> blocks;
+  std::vector<RanPath<T>*> own;
+  for (auto& r : ran) {
+    const auto& backend = r.backend;
+    if (!backend) {
+      own.push_back(&r);
+      continue;
+    }
+    const auto found = std::find(libraries.begin(), libraries.end(), backend->library);
+    const auto block = static_cast<size_t>(found - libraries.begin());
+    if (found == libraries.end()) {
+      libraries.push_back(backend->library);
+      blocks.emplace_back();
+    }
+    blocks[block].push_back(&r);
+  }
+  blocks.push_back(std::move(own));
+  return blocks;
+}
+
+// Block by block: warm-up, then timed runs round robin, so that the machine's noise spreads
+// evenly over the block's paths; the reference is timed in the rounds of the last block,
+// conveq's own.
 template <typename T>
 std::vector<double> time_round_robin(std::vector<RanPath<T>>& ran, const Problem& problem,
                                      const ConvData<T>& data, const RunOptions& options,
                                      int threads, ReferenceOutput& reference) {
   std::vector<double> reference_ms;
-  for (int w = 0; w < options.warmup; ++w) {
-    for (auto& r : ran) r.path->run(r.output.data());
-    compute_reference(problem, data, threads, reference);
-  }
-  for (int rep = 0; rep < options.repeat; ++rep) {
-    for (auto& r : ran) {
-      const double start = now_ms();
-      r.path->run(r.output.data());
-      r.samples_ms.push_back(now_ms() - start);
+  const auto blocks = timing_blocks(ran);
+  for (const auto& block : blocks) {
+    const bool with_reference = &block == &blocks.back();
+    if (blocks.size() > 1 && &block == &blocks.front()) park_blas_threads();
+    if (blocks.size() > 1 && with_reference) resume_blas_threads();
+    for (int w = 0; w < options.warmup; ++w) {
+      for (auto* r : block) r->path->run(r->output.data());
+      if (with_reference) compute_reference(problem, data, threads, reference);
     }
-    const double start = now_ms();
-    compute_reference(problem, data, threads, reference);
-    reference_ms.push_back(now_ms() - start);
+    for (int rep = 0; rep < options.repeat; ++rep) {
+      for (auto* r : block) {
+        const double start = now_ms();
+        r->path->run(r->output.data());
+        r->samples_ms.push_back(now_ms() - start);
+      }
+      if (!with_reference) continue;
+      const double start = now_ms();
+      compute_reference(problem, data, threads, reference);
+      reference_ms.push_back(now_ms() - start);
+    }
   }
   for (auto& r : ran) r.path->finish(r.output.data());
   return reference_ms;
@@ -79,12 +121,12 @@ std::vector<PathResult> path_results(const std::vector<RanPath<T>>& ran, const P
     const bool rank1 = r.path->is_rank1();
     results.push_back({r.path->name(), r.path->op(), r.path->algorithm(), g.input_shape(rank1),
                        g.weight_shape(rank1), g.output_shape(rank1), summarize_timing(r.samples_ms),
-                       problem.flops(), count_nonfinite(r.output)});
+                       problem.flops(), count_nonfinite(r.output), r.backend});
   }
   results.push_back({"reference", "reference", "direct_" + reference_accumulation(problem.dtype),
                      problem.input_shape(), problem.weight_shape(), problem.output_shape(),
                      summarize_timing(reference_ms), problem.flops(),
-                     count_nonfinite(reference.value)});
+                     count_nonfinite(reference.value), std::nullopt});
   return results;
 }
 

@@ -1,13 +1,16 @@
 #pragma once
 // The implementations conveq compares. Each path is one formulation (the tensor layout
 // it sees: conv1d, conv2d, conv2d_hw, linear) computed by one algorithm (naive, im2col,
-// gemm), in the problem's working dtype, writing the whole output in (N, Cout, OH, OW)
-// order. The list of paths is registry.hpp; the float64 reference is check/reference.hpp.
+// gemm) or by a library (onednn, ...), in the problem's working dtype, writing the whole output
+// in (N, Cout, OH, OW) order. The list of paths is registry.hpp; the float64 reference is
+// check/reference.hpp.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "conveq/core/fill.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/paths/backend.hpp"
 
 namespace conveq {
 
@@ -33,6 +36,9 @@ ConvGeometry conv2d_view(const Problem& problem);
 // H = 1 and KH = 1, and pointwise problems (over the flattened H*W).
 bool has_conv1d_view(const Problem& problem);
 ConvGeometry conv1d_view(const Problem& problem);
+// The conv1d view unsqueezed on the other axis: (N, C, L, 1) with a (K, 1) kernel. Exists
+// when the conv1d view does.
+ConvGeometry column_view(const Problem& problem);
 // A pointwise 1D problem folded to (N, C, fold_h, fold_w).
 ConvGeometry folded_view(const Problem& problem);
 
@@ -42,7 +48,7 @@ class Path {
   virtual ~Path() = default;
   std::string name() const { return op() + "/" + algorithm(); }
   virtual std::string op() const = 0;         // the formulation: "conv1d", "conv2d", ...
-  virtual std::string algorithm() const = 0;  // "naive", "im2col", "gemm"
+  virtual std::string algorithm() const = 0;  // "naive", "im2col", "gemm", "onednn"
   // Why this path does not compute the problem's convolution; empty when it does.
   virtual std::string skip_reason(const Problem& problem) const = 0;
   // The geometry this path sees (its input/weight/output shapes come from it).
@@ -54,9 +60,16 @@ class Path {
   virtual void run(T* output) = 0;
   // Work after the timed region (e.g. back from channels-last). Not timed.
   virtual void finish(T* /*output*/) {}
+  // Why this path runs only when --paths names it (a variant for a secondary question, which
+  // would make every default run longer); empty: it runs by default.
+  virtual std::string opt_in() const { return ""; }
+  // The library this path calls and what it chose (known after prepare()); none for conveq's
+  // own paths. Paths of one library are timed as one block (session.cpp).
+  virtual std::optional<BackendInfo> backend() const { return std::nullopt; }
 };
 
 // Shared skip reasons, so every path of a formulation gives the same one.
 std::string conv1d_skip_reason(const Problem& problem);
 std::string folded_skip_reason(const Problem& problem);
+std::string linear_skip_reason(const Problem& problem);
 }  // namespace conveq

@@ -29,4 +29,19 @@ std::unique_ptr<Path<T>> make_conv2d_im2col(bool folded);
 template <typename T>
 std::unique_ptr<Path<T>> make_linear_gemm();
 
+// The oneDNN paths (src/paths/onednn.cpp): `op` is conv1d, conv2d, conv2d_col, conv2d_hw or
+// linear; `plain` forces conveq's layouts instead of the ones oneDNN prefers. In a build
+// without oneDNN they are unavailable paths, skipped as "not built".
+template <typename T>
+std::unique_ptr<Path<T>> make_onednn_path(const std::string& op, bool plain);
+std::string onednn_algorithm(bool plain);  // "onednn" or "onednn_plain"
+// Whether this build has oneDNN; without it its paths are listed, always skipped.
+bool onednn_built();
+
+// A path that is always skipped with `reason` (a library missing from this build, a dtype it
+// lacks), so that its name is known either way.
+template <typename T>
+std::unique_ptr<Path<T>> make_unavailable_path(const std::string& op, const std::string& algorithm,
+                                               const std::string& reason);
+
 }  // namespace conveq

@@ -16,6 +16,9 @@ struct RanPath {
   Path<T>* path;
   xt::xtensor<T, 1> output;        // (N, Cout, OH, OW) flattened
   std::vector<double> samples_ms;  // one per timed run
+  // What the library chose when this run prepared it; kept here because the optional checks
+  // prepare the path again, with other threads or another batch.
+  std::optional<BackendInfo> backend;
 };
 
 // An output of the problem's size, every element NaN.

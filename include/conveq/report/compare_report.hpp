@@ -12,19 +12,22 @@
 #include "conveq/check/verdict.hpp"
 #include "conveq/core/problem.hpp"
 #include "conveq/core/timing.hpp"
+#include "conveq/paths/backend.hpp"
 #include "conveq/session/run_options.hpp"
 
 namespace conveq {
 
 struct TensorFiles;  // io/tensor_files.hpp
 
-// One path as it ran (the reference too): the shapes its formulation sees, its timing.
+// One path as it ran (the reference too): the shapes its formulation sees, its timing, and
+// for a path that calls a library, what the library chose.
 struct PathResult {
   std::string name, op, algorithm;
   std::vector<int64_t> input_shape, weight_shape, output_shape;
   Timing timing;
   double flops = 0;  // of the problem: GFLOP/s = flops / median time
   NonFiniteCounts output_nonfinite;
+  std::optional<BackendInfo> backend;  // none for conveq's own paths and the reference
 };
 
 struct SkippedPath {

@@ -1,8 +1,9 @@
 #pragma once
 // Which outputs are compared, each pair with its tolerance, and the comparisons themselves,
-// run in parallel: every path against the reference; within each algorithm the first
-// formulation (conv1d when it exists) against the others; linear/gemm against the first
-// im2col path; and with --expect, the external output against the reference and every path.
+// run in parallel: every path against the reference; within each algorithm (naive, im2col,
+// onednn, ...) the first formulation (conv1d when it exists) against the others, and the
+// linear path against that first one (linear/gemm counts as im2col); and with --expect, the
+// external output against the reference and every path.
 #include <span>
 #include <string>
 #include <vector>
