@@ -45,7 +45,7 @@ int run_check_command(const CheckCommandOptions& o) {
     emit(o.report, to_json(result, o.thresholds, o.current, o.baseline).dump(2) + "\n",
          "--report " + o.report);
   }
-  return result.count(Change::regression) > 0 ? kExitFailed : kExitPassed;
+  return result.exit_status();
 }
 
 }  // namespace conveq::cli

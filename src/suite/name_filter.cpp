@@ -465,6 +465,93 @@ class Compiler {
   }
 };
 
+// Runs a program over a name: every live thread advances one byte at a time, and a state
+// enters a position's list at most once, so the work is at most (states x (name length + 1)).
+class PikeVm {
+ public:
+  PikeVm(const std::vector<Instruction>& program, const std::vector<Set>& sets,
+         std::string_view name)
+      : program_(program), sets_(sets), name_(name), marked_(program.size(), 0) {
+    current_.reserve(program.size());
+    next_.reserve(program.size());
+  }
+
+  bool search() {
+    for (size_t position = 0;; ++position) {
+      generation_ = position + 1;          // the list for `position`
+      add_closure(0, position, current_);  // a match may start at any position
+      if (matched_) return true;
+      if (position == name_.size()) return false;
+      const auto byte = static_cast<unsigned char>(name_[position]);
+      generation_ = position + 2;  // the list for position + 1
+      next_.clear();
+      for (const uint32_t pc : current_) {
+        const Instruction& in = program_[pc];
+        const bool accepts = in.op == Op::byte ? in.byte == byte : sets_[in.set].test(byte);
+        if (accepts) add_closure(pc + 1, position + 1, next_);
+        if (matched_) return true;
+      }
+      std::swap(current_, next_);
+    }
+  }
+
+ private:
+  const std::vector<Instruction>& program_;
+  const std::vector<Set>& sets_;
+  std::string_view name_;
+  std::vector<uint32_t> current_, next_, stack_;
+  // marked_[pc] == generation_: pc is already in the list being built.
+  std::vector<size_t> marked_;
+  size_t generation_ = 0;
+  bool matched_ = false;
+
+  bool holds(Op assertion, size_t position) const {
+    const bool word_before = position > 0 && is_word_byte(name_[position - 1]);
+    const bool word_after = position < name_.size() && is_word_byte(name_[position]);
+    switch (assertion) {
+      case Op::at_begin:
+        return position == 0;
+      case Op::at_end:
+        return position == name_.size();
+      case Op::word_boundary:
+        return word_before != word_after;
+      default:  // Op::not_word_boundary
+        return word_before == word_after;
+    }
+  }
+
+  // Adds `start` and every state reachable from it without consuming a byte at `position`;
+  // an explicit stack, so no recursion.
+  void add_closure(uint32_t start, size_t position, std::vector<uint32_t>& list) {
+    stack_.push_back(start);
+    while (!stack_.empty()) {
+      const uint32_t pc = stack_.back();
+      stack_.pop_back();
+      if (marked_[pc] == generation_) continue;
+      marked_[pc] = generation_;
+      const Instruction& in = program_[pc];
+      switch (in.op) {
+        case Op::byte:
+        case Op::byte_set:
+          list.push_back(pc);
+          break;
+        case Op::match:
+          matched_ = true;
+          break;
+        case Op::jump:
+          stack_.push_back(in.next);
+          break;
+        case Op::split:
+          stack_.push_back(in.other);
+          stack_.push_back(in.next);
+          break;
+        default:  // an assertion
+          if (holds(in.op, position)) stack_.push_back(pc + 1);
+      }
+    }
+  }
+};
+
 }  // namespace
 
 NameFilter::NameFilter(std::string_view pattern) {
@@ -481,75 +568,7 @@ NameFilter::NameFilter(std::string_view pattern) {
 }
 
 bool NameFilter::matches(std::string_view name) const {
-  const size_t states = program_.size();
-  std::vector<uint32_t> current, next, stack;
-  current.reserve(states);
-  next.reserve(states);
-  // marked[pc] == generation: pc is already in the list being built for this position.
-  std::vector<size_t> marked(states, 0);
-  size_t generation = 0;
-  bool matched = false;
-
-  // Adds pc and everything reachable from it without consuming a byte at `position`.
-  auto add_closure = [&](uint32_t start, size_t position, std::vector<uint32_t>& list) {
-    const bool boundary = (position > 0 && is_word_byte(name[position - 1])) !=
-                          (position < name.size() && is_word_byte(name[position]));
-    stack.push_back(start);
-    while (!stack.empty()) {
-      const uint32_t pc = stack.back();
-      stack.pop_back();
-      if (marked[pc] == generation) continue;
-      marked[pc] = generation;
-      const Instruction& in = program_[pc];
-      bool holds = true;
-      switch (in.op) {
-        case Op::byte:
-        case Op::byte_set:
-          list.push_back(pc);
-          continue;
-        case Op::match:
-          matched = true;
-          continue;
-        case Op::jump:
-          stack.push_back(in.next);
-          continue;
-        case Op::split:
-          stack.push_back(in.other);
-          stack.push_back(in.next);
-          continue;
-        case Op::at_begin:
-          holds = position == 0;
-          break;
-        case Op::at_end:
-          holds = position == name.size();
-          break;
-        case Op::word_boundary:
-          holds = boundary;
-          break;
-        case Op::not_word_boundary:
-          holds = !boundary;
-          break;
-      }
-      if (holds) stack.push_back(pc + 1);
-    }
-  };
-
-  for (size_t position = 0;; ++position) {
-    generation = position + 1;
-    add_closure(0, position, current);  // a match may start at any position
-    if (matched) return true;
-    if (position == name.size()) return false;
-    const auto byte = static_cast<unsigned char>(name[position]);
-    generation = position + 2;  // the list for position + 1
-    next.clear();
-    for (const uint32_t pc : current) {
-      const Instruction& in = program_[pc];
-      const bool accepts = in.op == Op::byte ? in.byte == byte : sets_[in.set].test(byte);
-      if (accepts) add_closure(pc + 1, position + 1, next);
-      if (matched) return true;
-    }
-    std::swap(current, next);
-  }
+  return PikeVm(program_, sets_, name).search();
 }
 
 std::string visible_text(std::string_view text) {
