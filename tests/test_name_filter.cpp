@@ -223,3 +223,11 @@ TEST_CASE("name filter: long names neither crash nor run away", "[name_filter]")
   CHECK(conveq::select_lines(suite, "^(a+)+$", {}) == std::vector<size_t>{0});
   CHECK(conveq::select_lines(suite, ".*s", {}) == std::vector<size_t>{1});
 }
+
+TEST_CASE("name filter: a refused pattern's message shows control characters escaped",
+          "[name_filter]") {
+  // Found by suite_fuzzer: the range was quoted raw, breaking the one-line message.
+  const std::string pattern = std::string("[a-\x14]", 5);
+  CHECK(error_of([&] { conveq::NameFilter filter(pattern); }) ==
+        "--filter [a-\\x14]: range a-\\x14 at character 2 is out of order");
+}

@@ -261,3 +261,32 @@ TEST_CASE("show and check read only the schema version they write", "[report][cl
         "conveq: " + path + ": field schema_version: must be an integer (found string)\n");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("check refuses a report that names a path or comparison twice, or a bad dtype",
+          "[report]") {
+  const json& original = real_reports().compare;
+  auto check_message = [&](const json& mutated) {
+    return error_of(
+        [&] { conveq::check_against_baseline(mutated, original, {}, "r.json", "original.json"); });
+  };
+  // A duplicate path was matched once and reported "no longer run" against the report itself.
+  json twice = original;
+  twice["paths"].push_back(twice["paths"][0]);
+  const std::string last = std::to_string(twice["paths"].size() - 1);
+  CHECK(check_message(twice) == "r.json: field paths[" + last + "]: path \"" +
+                                    twice["paths"][0]["name"].get<std::string>() +
+                                    "\" appears twice");
+  twice = original;
+  twice["comparisons"].push_back(twice["comparisons"][0]);
+  CHECK(check_message(twice).find("r.json: field comparisons[") == 0);
+  CHECK(check_message(twice).find("appears twice") != std::string::npos);
+
+  json dtype = original;
+  dtype["problem"]["dtype"] = "float\n16";  // quoted in the message, escaped: one line
+  CHECK(error_of([&] { conveq::check_against_baseline(dtype, dtype, {}, "r.json", "r.json"); }) ==
+        "r.json: field problem.dtype: \"float\\n16\" must be float32 or float64");
+  json status = original;
+  status["comparisons"][0]["status"] = std::string("pas\0sed", 7);
+  CHECK(check_message(status) ==
+        "r.json: field comparisons[0].status: \"pas\\0sed\" must be passed, failed or mistrusted");
+}

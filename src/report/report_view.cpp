@@ -1,6 +1,7 @@
 #include "conveq/report/report_view.hpp"
 
 #include "conveq/core/error.hpp"
+#include "conveq/core/visible_text.hpp"
 
 namespace conveq {
 namespace {
@@ -21,8 +22,9 @@ ReportView::ReportView(const nlohmann::json* value, std::shared_ptr<const std::s
     : value_(value), file_(std::move(file)), path_(std::move(path)) {}
 
 void ReportView::fail(const std::string& rule) const {
+  // The rule may quote a string of the report: escaped, so the message stays one line.
   throw InputError(*file_ + ": " + (path_.empty() ? std::string("the report") : "field " + path_) +
-                   ": " + rule);
+                   ": " + visible_text(rule));
 }
 
 void ReportView::require(bool holds, const char* what) const {

@@ -11,6 +11,7 @@
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/core/visible_text.hpp"
 #include "conveq/report/json.hpp"
 #include "conveq/report/report_view.hpp"
 #include "conveq/suite/suite_run.hpp"
@@ -42,6 +43,14 @@ std::string status_of(const ReportView& value, bool error_allowed = false) {
                (error_allowed ? " (or error)" : ""));
   }
   return status;
+}
+
+DType dtype_of(const ReportView& value) {
+  const std::string dtype = value.string();
+  if (dtype != "float32" && dtype != "float64") {
+    value.fail("\"" + dtype + "\" must be float32 or float64");
+  }
+  return parse_dtype(dtype);
 }
 
 // What makes two reports' problems the same computation; the options' spelling
@@ -100,8 +109,8 @@ SuiteView read_suite_view(const ReportView& report) {
     for (const auto& entry : report["problems"].items()) {
       suite.problems.push_back(read_entry(entry));
       if (!suite.by_name.emplace(suite.problems.back().name, suite.problems.size() - 1).second) {
-        throw InputError(report.file() + ": problem name \"" + suite.problems.back().name +
-                         "\" appears twice");
+        throw InputError(report.file() + ": problem name \"" +
+                         visible_text(suite.problems.back().name) + "\" appears twice");
       }
     }
   } else {
@@ -109,6 +118,27 @@ SuiteView read_suite_view(const ReportView& report) {
     suite.by_name.emplace(kSingleReportName, 0);
   }
   return suite;
+}
+
+// The elements of a list by a key that must be unique in it (a path's name, a comparison's
+// pair): a report that names one twice cannot be matched against another.
+std::map<std::string, ReportView> unique_by(const ReportView& list,
+                                            std::string (*key)(const ReportView&),
+                                            const char* what) {
+  std::map<std::string, ReportView> by_key;
+  for (const auto& item : list.items()) {
+    const std::string k = key(item);
+    if (!by_key.emplace(k, item).second)
+      item.fail(std::string(what) + " \"" + k + "\" appears twice");
+  }
+  return by_key;
+}
+
+std::string path_name(const ReportView& path) {
+  return path["name"].string();
+}
+std::string comparison_subject(const ReportView& c) {
+  return c["a"].string() + " vs " + c["b"].string();
 }
 
 struct ProblemCheck {
@@ -124,8 +154,8 @@ struct ProblemCheck {
   }
 
   void paths() {
-    std::map<std::string, ReportView> current_paths;
-    for (const auto& p : current["paths"].items()) current_paths.emplace(p["name"].string(), p);
+    auto current_paths = unique_by(current["paths"], path_name, "path");
+    unique_by(baseline["paths"], path_name, "path");
     for (const auto& base_path : baseline["paths"].items()) {
       const std::string path = base_path["name"].string();
       const double base_ms = number_or_inf(base_path["timing"]["median_ms"]);
@@ -207,18 +237,13 @@ struct ProblemCheck {
 
   void comparisons() {
     const auto problem = current["problem"];
-    const double u = error_growth_unit(parse_dtype(problem["dtype"].string()));
+    const double u = error_growth_unit(dtype_of(problem["dtype"]));
     const double floor = error_growth_floor(
         output_sum_terms(problem["reduction_length"].integer(1), problem["bias"].boolean()));
-    auto subject_of = [](const ReportView& c) {
-      return c["a"].string() + " vs " + c["b"].string();
-    };
-
-    std::map<std::string, ReportView> current_comparisons;
-    for (const auto& c : current["comparisons"].items())
-      current_comparisons.emplace(subject_of(c), c);
+    auto current_comparisons = unique_by(current["comparisons"], comparison_subject, "comparison");
+    unique_by(baseline["comparisons"], comparison_subject, "comparison");
     for (const auto& base_c : baseline["comparisons"].items()) {
-      const std::string subject = subject_of(base_c);
+      const std::string subject = comparison_subject(base_c);
       const std::string base_status = status_of(base_c["status"]);
       const auto found = current_comparisons.find(subject);
       if (found == current_comparisons.end()) {
@@ -320,16 +345,18 @@ void refuse_incomparable(const SuiteView& current, const SuiteView& baseline, bo
   for (const auto& entry : current.problems) {
     const ProblemEntry* base = baseline.find(entry.name);
     if (base == nullptr) {
-      only_in_current.push_back(entry.name);
+      only_in_current.push_back(visible_text(entry.name));
     } else if (entry.report && base->report &&
                problem_signature((*entry.report)["problem"]) !=
                    problem_signature((*base->report)["problem"])) {
-      different.push_back(entry.name + " (current: " + entry.repro + "; baseline: " + base->repro +
-                          ")");
+      different.push_back(visible_text(entry.name + " (current: " + entry.repro +
+                                       "; baseline: " + base->repro + ")"));
     }
   }
   for (const auto& entry : baseline.problems) {
-    if (!subset && current.find(entry.name) == nullptr) only_in_baseline.push_back(entry.name);
+    if (!subset && current.find(entry.name) == nullptr) {
+      only_in_baseline.push_back(visible_text(entry.name));
+    }
   }
   std::vector<std::string> reasons;
   if (!only_in_baseline.empty()) {

@@ -4,9 +4,8 @@
 // backtracking, so no exponential time; no recursion over the name, so no stack overflow.
 #include "conveq/suite/name_filter.hpp"
 
-#include <cstdio>
-
 #include "conveq/core/error.hpp"
+#include "conveq/core/visible_text.hpp"
 
 namespace conveq {
 namespace {
@@ -65,7 +64,8 @@ class Parser {
   const std::vector<Node>& nodes() const { return nodes_; }
 
   [[noreturn]] void fail(const std::string& rule) const {
-    throw InputError("--filter " + visible_text(text_) + ": " + rule);
+    // The rule may quote part of the pattern: shown escaped too, so the message is one line.
+    throw InputError("--filter " + visible_text(text_) + ": " + visible_text(rule));
   }
 
  private:
@@ -569,29 +569,6 @@ NameFilter::NameFilter(std::string_view pattern) {
 
 bool NameFilter::matches(std::string_view name) const {
   return PikeVm(program_, sets_, name).search();
-}
-
-std::string visible_text(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
-      out += c;
-    } else if (c == '\0') {
-      out += "\\0";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", byte);
-      out += hex;
-    }
-  }
-  return out;
 }
 
 }  // namespace conveq

@@ -7,6 +7,7 @@
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/core/visible_text.hpp"
 #include "conveq/io/bounded_read.hpp"
 #include "conveq/suite/name_filter.hpp"
 

@@ -59,8 +59,4 @@ SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRu
   return {to_json(report), report.summary.exit_status()};
 }
 
-bool is_suite_report(const nlohmann::json& report) {
-  return report.is_object() && report.contains("problems");
-}
-
 }  // namespace conveq

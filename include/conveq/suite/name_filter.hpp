@@ -60,8 +60,4 @@ class NameFilter {
   std::vector<std::bitset<256>> sets_;
 };
 
-// `text` for a one-line message: control characters and DEL written as \0, \t, \n, \r or
-// \xHH, backslashes as they are.
-std::string visible_text(std::string_view text);
-
 }  // namespace conveq

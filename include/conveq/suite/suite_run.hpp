@@ -41,7 +41,9 @@ SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRu
                         const ProblemDone& done);
 
 // A suite report has "problems"; a single compare report has "comparisons".
-bool is_suite_report(const nlohmann::json& report);
+inline bool is_suite_report(const nlohmann::json& report) {
+  return report.is_object() && report.contains("problems");
+}
 // The name a single report's problem gets when it is treated as a suite of one.
 inline constexpr const char* kSingleReportName = "report";
 
