@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Builds the .npy fuzzer with clang (ASan + UBSan + libFuzzer) in build-fuzz/ and runs it for
-# SECONDS over a scratch copy of the seed corpus (tests/fuzz_corpus/npy stays untouched).
-#   scripts/run-fuzzer.sh 120
-# Exits 0 when the run is clean, or when clang or its libFuzzer runtime is missing (printing
-# that it skipped); non-zero on any finding, whose input is kept in build-fuzz/artifacts/<time>/.
-# See docs/fuzzing.md.
+# Builds the fuzzers with clang (ASan + UBSan + libFuzzer) in build-fuzz/ and runs each for
+# SECONDS over a scratch copy of its seed corpus (tests/fuzz_corpus/<target>/ stays untouched).
+#   scripts/run-fuzzer.sh 120                 # every target, 120 s each
+#   scripts/run-fuzzer.sh 600 report suite    # some of them
+# Targets: npy (the .npy reader), suite (suites and --filter), report (reports read back by
+# show and check).
+# Exits 0 when every run is clean, or when clang or its libFuzzer runtime is missing (printing
+# that it skipped); non-zero on any finding, whose input is kept in
+# build-fuzz/artifacts/<time>/<target>/. See docs/fuzzing.md.
 set -euo pipefail
 
-usage="usage: scripts/run-fuzzer.sh SECONDS   (a positive whole number of seconds)"
-if [[ $# -ne 1 || ! "$1" =~ ^[1-9][0-9]*$ ]]; then
+usage="usage: scripts/run-fuzzer.sh SECONDS [npy|suite|report ...]   (SECONDS: a positive whole number)"
+if [[ $# -lt 1 || ! "$1" =~ ^[1-9][0-9]*$ ]]; then
   echo "$usage" >&2
   exit 2
 fi
 seconds="$1"
+shift
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(npy suite report)
+for target in "${targets[@]}"; do
+  case "$target" in
+    npy | suite | report) ;;
+    *) echo "run-fuzzer: unknown target '$target'; $usage" >&2; exit 2 ;;
+  esac
+done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
 
@@ -30,24 +42,21 @@ if ! clang++ -fsanitize=fuzzer,address,undefined "$probe/probe.cpp" -o "$probe/p
 fi
 
 # build-fuzz may also have been configured from the top level with -DCONVEQ_FUZZ=ON (see
-# docs/fuzzing.md); either way the target is npy_fuzzer. Otherwise configure fuzz/ on its
-# own, which needs none of the library's dependencies.
+# docs/fuzzing.md); either way the targets are <name>_fuzzer. Otherwise configure fuzz/ on its
+# own, which needs no build of the library.
 if [[ -f "$build/CMakeCache.txt" ]] &&
   grep -q "^CMAKE_HOME_DIRECTORY:INTERNAL=$root\$" "$build/CMakeCache.txt"; then
   cmake -S "$root" -B "$build" -DCONVEQ_FUZZ=ON >/dev/null
 else
   CC=clang CXX=clang++ cmake -S "$root/fuzz" -B "$build" >/dev/null
 fi
-cmake --build "$build" --target npy_fuzzer -j"$(nproc)"
+cmake --build "$build" --target "${targets[@]/%/_fuzzer}" -j"$(nproc)"
 
-corpus="$probe/corpus"
-# One directory per run, so inputs saved by an earlier run do not fail this one.
-artifacts="$build/artifacts/$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$corpus" "$artifacts"
-cp "$root"/tests/fuzz_corpus/npy/* "$corpus/"
-
-# Tokens a mutator would take long to guess byte by byte.
-cat >"$probe/npy.dict" <<'DICT'
+# Tokens a mutator would take long to guess byte by byte, one dictionary per target.
+write_dictionary() {
+  case "$1" in
+    npy)
+      cat <<'DICT'
 "\x93NUMPY"
 "\x93NUMPY\x01\x00"
 "\x93NUMPY\x02\x00"
@@ -78,18 +87,110 @@ cat >"$probe/npy.dict" <<'DICT'
 "L,"
 "\x0a"
 DICT
+      ;;
+    suite)
+      cat <<'DICT'
+"\x0a"
+"# "
+": "
+"--in "
+"--out "
+"--kernel 3"
+"--padding same"
+"\x09"
+"\x0d\x0a"
+"\x00"
+"(?:"
+"(?="
+"[^"
+"[a-z]"
+"[:alpha:]"
+"\\d"
+"\\w"
+"\\s"
+"\\b"
+"\\1"
+"{2,3}"
+"{1000}"
+"*?"
+"+"
+"|"
+"^"
+"$"
+DICT
+      ;;
+    report)
+      cat <<'DICT'
+"\"schema_version\":1"
+"\"comparisons\":"
+"\"problems\":"
+"\"problem\":"
+"\"report\":"
+"\"error\":"
+"\"verdict\":"
+"\"status\":"
+"\"passed\""
+"\"failed\""
+"\"mistrusted\""
+"\"paths\":"
+"\"timing\":"
+"\"median_ms\":"
+"\"max_scaled_error\":"
+"\"mismatches\":"
+"\"worst_mismatches\":"
+"\"ulp_histogram\":"
+"\"determinism\":"
+"\"name\":"
+"null"
+"true"
+"1e400"
+"1e30"
+"-1"
+"18446744073709551615"
+"9223372036854775808"
+"[[[[[[[["
+"{}"
+"[]"
+DICT
+      ;;
+  esac
+}
 
-echo "run-fuzzer: running npy_fuzzer for ${seconds}s; findings go to $artifacts/"
-# -timeout: parsing is linear, so any input taking seconds is a hang worth reporting.
-status=0
-"$build/npy_fuzzer" "$corpus" \
-  -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-  -dict="$probe/npy.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 || status=$?
+max_len() {
+  case "$1" in
+    npy) echo 4096 ;;      # the preamble and header carry the structure
+    suite) echo 8192 ;;    # past the 4096-character line limit
+    report) echo 65536 ;;  # a small suite report, deep nesting, long names
+  esac
+}
 
-if [[ $status -ne 0 ]] || compgen -G "$artifacts/*" >/dev/null; then
-  echo "run-fuzzer: FINDING (exit status $status); inputs kept in $artifacts/:" >&2
-  ls -l "$artifacts" >&2
-  exit $((status == 0 ? 1 : status))
+# One directory per run, so inputs saved by an earlier run do not fail this one.
+run_artifacts="$build/artifacts/$(date +%Y%m%d-%H%M%S)"
+failed=()
+for target in "${targets[@]}"; do
+  corpus="$probe/corpus-$target"
+  artifacts="$run_artifacts/$target"
+  mkdir -p "$corpus" "$artifacts"
+  cp "$root"/tests/fuzz_corpus/"$target"/* "$corpus/"
+  write_dictionary "$target" >"$probe/$target.dict"
+  echo "run-fuzzer: running ${target}_fuzzer for ${seconds}s; findings go to $artifacts/"
+  # -timeout: every reader is linear, so any input taking seconds is a hang worth reporting.
+  status=0
+  "$build/${target}_fuzzer" "$corpus" \
+    -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 -rss_limit_mb=2048 \
+    -dict="$probe/$target.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 || status=$?
+  if [[ $status -ne 0 ]] || compgen -G "$artifacts/*" >/dev/null; then
+    echo "run-fuzzer: FINDING in ${target}_fuzzer (exit status $status); inputs kept in $artifacts/:" >&2
+    ls -l "$artifacts" >&2
+    failed+=("$target")
+  else
+    rmdir "$artifacts"
+    echo "run-fuzzer: ${target}_fuzzer clean after ${seconds}s"
+  fi
+done
+rmdir "$run_artifacts" 2>/dev/null || true
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "run-fuzzer: findings in: ${failed[*]}" >&2
+  exit 1
 fi
-rmdir "$artifacts"
-echo "run-fuzzer: clean after ${seconds}s"
+echo "run-fuzzer: clean: ${targets[*]}, ${seconds}s each"

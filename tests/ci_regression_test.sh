@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/ci-regression.sh end to end, on the smoke suite with a baseline made here: a fresh
 # baseline passes, an injected slowdown fails (even after the retry), a baseline of another
-# schema version cannot be compared.   Usage: ci_regression_test.sh CONVEQ_BINARY
+# schema version cannot be compared, a pass turned mistrusted fails, a problem mistrusted in
+# the baseline too passes (and is named).   Usage: ci_regression_test.sh CONVEQ_BINARY
 # The smoke suite times each path once, so its timings are noise: the runs that must pass
 # switch the time check off (CONVEQ_MAX_SLOWDOWN=1e9); the slowdown test injects an absurd one.
 set -uo pipefail
@@ -59,6 +60,36 @@ expect 1 "refusing a failing run as the baseline" -- env CONVEQ_UPDATE_BASELINE=
   CONVEQ_SUITE=tests/data/suites/failing CONVEQ_BASELINE="$tmp/never.json" \
   scripts/ci-regression.sh "$tmp/a6"
 [ ! -e "$tmp/never.json" ] || { echo "FAIL a failing run became the baseline"; failures=$((failures + 1)); }
+
+# A suite with a mistrusted problem: against a baseline in which it is mistrusted too, the
+# gate passes and says so; against one in which it passed, the check fails (MISTRUSTED).
+mistrusted_env=(CONVEQ_SUITE=tests/data/suites/mistrusted CONVEQ_BASELINE="$tmp/mistrusted.json"
+                CONVEQ_MAX_SLOWDOWN=1e9)
+expect 0 "a mistrusted run as the baseline" -- env "${mistrusted_env[@]}" CONVEQ_UPDATE_BASELINE=1 \
+  scripts/ci-regression.sh "$tmp/a7"
+grep -q "records 1 mistrusted problem" "$tmp/out.txt" ||
+  { echo "FAIL no note about the mistrusted baseline"; failures=$((failures + 1)); }
+expect 0 "mistrusted as in the baseline" -- env "${mistrusted_env[@]}" \
+  scripts/ci-regression.sh "$tmp/a8"
+grep -q "passed; 1 problem(s) mistrusted, as in the baseline" "$tmp/out.txt" ||
+  { echo "FAIL the closing line hides the mistrusted problem"; failures=$((failures + 1)); }
+python3 - "$tmp/mistrusted.json" "$tmp/trusted.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+for problem in report["problems"]:
+    problem["status"] = "passed"
+    problem["report"]["verdict"]["status"] = "passed"
+    for c in problem["report"]["comparisons"]:
+        if c["status"] == "mistrusted":
+            c["status"], c["reason"] = "passed", ""
+json.dump(report, open(sys.argv[2], "w"))
+PY
+expect 1 "a pass turned mistrusted" -- env "${mistrusted_env[@]}" \
+  CONVEQ_BASELINE="$tmp/trusted.json" scripts/ci-regression.sh "$tmp/a9"
+grep -q "^MISTRUSTED" "$tmp/a9/check.txt" ||
+  { echo "FAIL no MISTRUSTED row"; failures=$((failures + 1)); }
+[ ! -f "$tmp/a9/retry1.json" ] ||
+  { echo "FAIL a newly mistrusted problem was retried"; failures=$((failures + 1)); }
 
 expect 0 "one shard against the whole baseline" -- env CONVEQ_SHARD=2/3 CONVEQ_MAX_SLOWDOWN=1e9 \
   scripts/ci-regression.sh "$tmp/a4"

@@ -10,6 +10,7 @@
 #include "conv_tester.hpp"
 #include "conveq/check/bound.hpp"
 #include "conveq/core/error.hpp"
+#include "conveq/report/json.hpp"
 #include "conveq/suite/suite_run.hpp"
 
 namespace {
@@ -252,4 +253,63 @@ TEST_CASE("thresholds are validated", "[check]") {
   t = {};
   t.max_error_growth = std::nan("");
   CHECK(error_of([&] { conveq::validate(t); }).find("--max-error-growth") != std::string::npos);
+}
+
+TEST_CASE("a comparison that passed and is mistrusted now fails the check, as its own kind",
+          "[check]") {
+  json current = real_report();
+  json& c = comparison(current, "pointwise", "linear/gemm", "reference");
+  REQUIRE(c["status"] == "passed");
+  c["status"] = "mistrusted";
+  c["reason"] = "the tolerance is as large as the typical output";
+  const auto result = check(current, real_report());
+  CHECK(rows(result, Change::regression).empty());
+  const auto mistrusted = rows(result, Change::mistrusted);
+  REQUIRE(mistrusted.size() == 1);  // the verdict, unchanged, adds no second row
+  CHECK(mistrusted[0].problem == "pointwise");
+  CHECK(mistrusted[0].subject == "linear/gemm vs reference");
+  CHECK(mistrusted[0].metric == "status");
+  CHECK(mistrusted[0].reason == "now mistrusted: the tolerance is as large as the typical output");
+  CHECK(result.exit_status() == conveq::kExitFailed);  // was exit 0
+  const std::string table = conveq::format_check(result, {});
+  CHECK(table.find("\nMISTRUSTED  pointwise") != std::string::npos);
+  CHECK(table.find("0 regressions, 1 newly mistrusted, 0 improvements") != std::string::npos);
+  const json report = conveq::to_json(result, {}, "current.json", "baseline.json");
+  CHECK(report["mistrusted"] == 1);
+  CHECK(report["regressions"] == 0);
+  CHECK(report["rows"][0]["change"] == "mistrusted");
+
+  // Trusted again is an improvement; mistrusted on both sides is no change at all.
+  const auto reverse = check(real_report(), current);
+  CHECK(rows(reverse, Change::improvement).size() == 1);
+  CHECK(reverse.exit_status() == conveq::kExitPassed);
+  const auto both = check(current, current);
+  CHECK(both.rows.empty());
+  CHECK(both.exit_status() == conveq::kExitPassed);
+}
+
+TEST_CASE("a problem whose verdict turned mistrusted fails the check", "[check]") {
+  json current = real_report();
+  auto& verdict = current["problems"][1]["report"]["verdict"];
+  verdict["status"] = "mistrusted";
+  verdict["summary"] = "Nothing failed, but a check is too weak to mean anything.";
+  const auto result = check(current, real_report());
+  const auto mistrusted = rows(result, Change::mistrusted);
+  REQUIRE(mistrusted.size() == 1);
+  CHECK(mistrusted[0].problem == "k3");
+  CHECK(mistrusted[0].subject == "verdict");
+  CHECK(result.exit_status() == conveq::kExitFailed);
+  // A failure stays a regression, whatever else turned mistrusted.
+  verdict["status"] = "failed";
+  CHECK(rows(check(current, real_report()), Change::regression).size() == 1);
+  CHECK(rows(check(current, real_report()), Change::mistrusted).empty());
+}
+
+TEST_CASE("statuses other than passed, failed and mistrusted are refused", "[check]") {
+  json current = real_report();
+  comparison(current, "k3", "conv1d/naive", "reference")["status"] = "banana";
+  const std::string message = error_of([&] { check(current, real_report()); });
+  CHECK(message.find("current.json: field problems[1].report.comparisons[") == 0);
+  CHECK(message.find(".status: \"banana\" must be passed, failed or mistrusted") !=
+        std::string::npos);
 }

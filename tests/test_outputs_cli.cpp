@@ -288,5 +288,6 @@ TEST_CASE("a control character in a value never breaks the one-line message", "[
   const auto dir = fresh_directory("outputs_nul");
   write_bytes(dir / "suite", std::string("x: --in 4\0q\n", 12));
   expect_refused(run_conveq("run " + q(dir / "suite")),
-                 (dir / "suite").string() + ":1: --in 4\\0q: ", "must be a positive integer");
+                 (dir / "suite").string() + ":1: control character \\0 at column 10",
+                 "a suite line holds printable text and tabs only");
 }

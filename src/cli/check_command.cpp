@@ -81,7 +81,7 @@ int run_check_command(const CheckCommandOptions& o) {
                 "--report " + o.report);
   }
   outputs.commit();
-  return result.count(Change::regression) > 0 ? kExitFailed : kExitPassed;
+  return result.exit_status();
 }
 
 }  // namespace conveq::cli

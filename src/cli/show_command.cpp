@@ -19,7 +19,8 @@ int run_show_command(const ShowCommandOptions& o) {
   const nlohmann::json report = read_report_file(o.report);
   std::string text;
   try {
-    text = is_suite_report(report) ? format_suite_text(report, o.details) : format_text(report);
+    const ReportView view(report, o.report);
+    text = is_suite_report(report) ? format_suite_text(view, o.details) : format_text(view);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(o.report + ": not a complete conveq report (" + e.what() + ")");
   }

@@ -329,6 +329,7 @@ nlohmann::json to_json(const CheckResult& result, const CheckThresholds& thresho
             {"comparisons", result.comparisons},
             {"paths", result.paths}}},
           {"regressions", result.count(Change::regression)},
+          {"mistrusted", result.count(Change::mistrusted)},
           {"improvements", result.count(Change::improvement)},
           {"rows", rows},
           {"notes", result.notes}};

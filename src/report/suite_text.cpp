@@ -9,97 +9,125 @@
 
 #include "conveq/core/format.hpp"
 #include "conveq/report/text_report.hpp"
-#include "conveq/suite/suite_run.hpp"
 
 namespace conveq {
 namespace {
 
-std::string bound_text(const nlohmann::json& entry) {
-  if (!entry.contains("report")) return "-";
-  return format_number(largest_bound_utilisation(entry["report"]));
+std::string bound_text(const ReportView& entry) {
+  const auto report = entry.optional("report");
+  return report ? format_number(largest_bound_utilisation(*report)) : "-";
 }
 
 // The fastest path other than the reference, as "name median_ms".
-std::string fastest_path(const nlohmann::json& report) {
+std::string fastest_path(const ReportView& report) {
   std::string best_name = "-";
   double best_ms = std::numeric_limits<double>::infinity();
-  for (const auto& p : report.at("paths")) {
-    const auto& median = p.at("timing").at("median_ms");
-    if (p.at("name") == "reference" || !median.is_number()) continue;
-    if (median.get<double>() < best_ms) {
-      best_ms = median.get<double>();
-      best_name = p.at("name").get<std::string>();
+  for (const auto& p : report["paths"].items()) {
+    const std::string name = p["name"].string();
+    const std::optional<double> median = p["timing"]["median_ms"].number_or_null();
+    if (name == "reference" || !median) continue;
+    if (*median < best_ms) {
+      best_ms = *median;
+      best_name = name;
     }
   }
   return column(best_name, 18) + (std::isfinite(best_ms) ? format_number(best_ms, "%.4f") : "-");
 }
 
+std::string problem_line(const ReportView& entry) {
+  std::ostringstream out;
+  out << column(upper(entry["status"].string()), 10) << column(entry["name"].string(), 28)
+      << "bound " << column(bound_text(entry), 8) << entry["repro"].string();
+  if (const auto error = entry.optional("error")) out << "\n    error: " << error->string();
+  return out.str();
+}
+
+std::string summary_line(const ReportView& summary) {
+  return std::to_string(summary["passed"].count()) + " passed, " +
+         std::to_string(summary["failed"].count()) + " failed, " +
+         std::to_string(summary["mistrusted"].count()) + " mistrusted";
+}
+
+void write_suite_header(std::ostringstream& out, const ReportView& report) {
+  const auto suite = report["suite"];
+  const auto host = report["host"];
+  const auto filter = suite["filter"];
+  out << "conveq " << report["tool"]["version"].string() << "  " << suite["command"].string()
+      << "\n";
+  out << "suite " << suite["file"].string() << ": " << suite["problems_selected"].count() << " of "
+      << suite["problems_in_file"].count() << " problems (shard " << suite["shard"]["index"].count()
+      << "/" << suite["shard"]["count"].count() << ", filter "
+      << (filter.is_null() ? "none" : filter.string()) << "), "
+      << format_number(suite["seconds"].number(), "%.1f") << " s\n";
+  out << "host " << host["hostname"].string() << ": " << host["cpu_model"].string() << ", "
+      << host["threads_used"].count() << " of " << host["hardware_threads"].count() << " threads, "
+      << host["date"].string() << "\n\n";
+}
+
+void write_problem_row(std::ostringstream& out, const ReportView& entry) {
+  const std::string status = entry["status"].string();
+  out << column(upper(status), 10) << column(entry["name"].string(), 28);
+  if (const auto report = entry.optional("report")) {
+    const auto verdict = (*report)["verdict"];
+    const int64_t passed = verdict["passed"].count();
+    const int64_t total = passed + verdict["failed"].count() + verdict["mistrusted"].count();
+    out << column(std::to_string(passed) + "/" + std::to_string(total), 12)
+        << column(bound_text(entry), 10) << fastest_path(*report) << "\n";
+    if (status != "passed") {
+      out << "    " << verdict["summary"].string() << "\n";
+      out << "    repro: " << entry["repro"].string() << "\n";
+    }
+  } else {
+    out << "\n    error: " << entry["error"].string() << "\n";
+    out << "    repro: " << entry["repro"].string() << "\n";
+  }
+}
+
 }  // namespace
 
+double largest_bound_utilisation(const ReportView& report) {
+  double largest = 0;
+  for (const auto& c : report["comparisons"].items()) {
+    const std::optional<double> u = c["bound_utilisation"].number_or_null();
+    largest = std::max(largest, u ? *u : std::numeric_limits<double>::infinity());
+  }
+  return largest;
+}
+
+double largest_bound_utilisation(const nlohmann::json& report) {
+  return largest_bound_utilisation(ReportView(report, "the report"));
+}
+
 std::string format_problem_line(const nlohmann::json& entry) {
-  std::ostringstream out;
-  out << column(upper(entry.at("status")), 10) << column(entry.at("name"), 28) << "bound "
-      << column(bound_text(entry), 8) << entry.at("repro").get<std::string>();
-  if (entry.contains("error")) out << "\n    error: " << entry["error"].get<std::string>();
-  return out.str();
+  return problem_line(ReportView(entry, "the suite report"));
 }
 
 std::string format_summary_line(const nlohmann::json& summary) {
-  return std::to_string(summary.at("passed").get<int64_t>()) + " passed, " +
-         std::to_string(summary.at("failed").get<int64_t>()) + " failed, " +
-         std::to_string(summary.at("mistrusted").get<int64_t>()) + " mistrusted";
+  return summary_line(ReportView(summary, "the suite report"));
 }
 
-std::string format_suite_text(const nlohmann::json& report, bool details) {
+std::string format_suite_text(const ReportView& report, bool details) {
+  require_readable_schema(report);
   std::ostringstream out;
-  const auto& suite = report.at("suite");
-  const auto& host = report.at("host");
-  out << "conveq " << report.at("tool").at("version").get<std::string>() << "  "
-      << suite.at("command").get<std::string>() << "\n";
-  out << "suite " << suite.at("file").get<std::string>() << ": "
-      << suite.at("problems_selected").get<int64_t>() << " of "
-      << suite.at("problems_in_file").get<int64_t>() << " problems (shard "
-      << suite.at("shard").at("index").get<int64_t>() << "/"
-      << suite.at("shard").at("count").get<int64_t>() << ", filter "
-      << (suite.at("filter").is_null() ? "none" : suite.at("filter").get<std::string>()) << "), "
-      << format_number(suite.at("seconds").get<double>(), "%.1f") << " s\n";
-  out << "host " << host.at("hostname").get<std::string>() << ": "
-      << host.at("cpu_model").get<std::string>() << ", " << host.at("threads_used") << " of "
-      << host.at("hardware_threads") << " threads, " << host.at("date").get<std::string>()
-      << "\n\n";
-
+  write_suite_header(out, report);
   out << column("status", 10) << column("name", 28) << column("comparisons", 12)
       << column("bound used", 10) << column("fastest path", 18) << "median ms\n";
-  for (const auto& entry : report.at("problems")) {
-    out << column(upper(entry.at("status")), 10) << column(entry.at("name"), 28);
-    if (entry.contains("report")) {
-      const auto& verdict = entry["report"].at("verdict");
-      const int64_t total = verdict.at("passed").get<int64_t>() +
-                            verdict.at("failed").get<int64_t>() +
-                            verdict.at("mistrusted").get<int64_t>();
-      out << column(
-                 std::to_string(verdict.at("passed").get<int64_t>()) + "/" + std::to_string(total),
-                 12)
-          << column(bound_text(entry), 10) << fastest_path(entry["report"]) << "\n";
-      if (entry.at("status") != "passed") {
-        out << "    " << verdict.at("summary").get<std::string>() << "\n";
-        out << "    repro: " << entry.at("repro").get<std::string>() << "\n";
-      }
-    } else {
-      out << "\n    error: " << entry.at("error").get<std::string>() << "\n";
-      out << "    repro: " << entry.at("repro").get<std::string>() << "\n";
-    }
-  }
-  out << "\n" << format_summary_line(report.at("summary")) << "\n";
+  const std::vector<ReportView> problems = report["problems"].items();
+  for (const auto& entry : problems) write_problem_row(out, entry);
+  out << "\n" << summary_line(report["summary"]) << "\n";
   if (details) {
-    for (const auto& entry : report.at("problems")) {
-      if (!entry.contains("report")) continue;
-      out << "\n== " << entry.at("name").get<std::string>() << " (line "
-          << entry.at("line").get<int64_t>() << ")\n"
-          << format_text(entry["report"]);
+    for (const auto& entry : problems) {
+      const auto problem_report = entry.optional("report");
+      if (!problem_report) continue;
+      out << "\n== " << entry["name"].string() << " (line " << entry["line"].integer() << ")\n"
+          << format_text(*problem_report);
     }
   }
   return out.str();
+}
+
+std::string format_suite_text(const nlohmann::json& report, bool details) {
+  return format_suite_text(ReportView(report, "the suite report"), details);
 }
 
 }  // namespace conveq

@@ -11,20 +11,32 @@
 namespace conveq {
 namespace {
 
-using nlohmann::json;
+// A report's number (null: non-finite) as text; null reads as `null_text`.
+std::string number_text(const ReportView& value, const char* format = "%.3g",
+                        const char* null_text = "inf") {
+  const std::optional<double> number = value.number_or_null();
+  return number ? format_number(*number, format) : null_text;
+}
 
-std::string pair_name(const json& comparison) {
-  return comparison["a"].get<std::string>() + " vs " + comparison["b"].get<std::string>();
+// "[1,16,60]", as the JSON has it.
+std::string integers_text(const std::vector<int64_t>& values) {
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + std::to_string(values[i]);
+  return text + "]";
+}
+
+std::string pair_name(const ReportView& comparison) {
+  return comparison["a"].string() + " vs " + comparison["b"].string();
 }
 
 // One character per log2 ULP bucket, darker for fuller buckets: " .:-=+*#%@".
-std::string histogram_bar(const json& buckets) {
-  int64_t largest = 0;
-  for (const auto& b : buckets) largest = std::max(largest, b["count"].get<int64_t>());
+std::string histogram_bar(const ReportView& buckets) {
+  std::vector<int64_t> counts;
+  for (const auto& b : buckets.items()) counts.push_back(b["count"].count());
+  const int64_t largest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
   const std::string shades = " .:-=+*#%@";
   std::string bar;
-  for (const auto& b : buckets) {
-    const auto count = b["count"].get<int64_t>();
+  for (const int64_t count : counts) {
     size_t shade = 0;
     if (count > 0) {
       shade =
@@ -35,135 +47,134 @@ std::string histogram_bar(const json& buckets) {
   return bar;
 }
 
-void write_header(std::ostringstream& out, const json& report) {
-  const auto& problem = report["problem"];
-  out << "conveq " << report["tool"]["version"].get<std::string>() << "  "
-      << report["repro"].get<std::string>() << "\n";
-  out << "problem: input " << problem["input_shape"].dump() << " weight "
-      << problem["weight_shape"].dump() << " -> output " << problem["output_shape"].dump() << ", "
-      << problem["dtype"].get<std::string>() << ", fill " << problem["fill"].get<std::string>()
-      << "\n\n";
+void write_header(std::ostringstream& out, const ReportView& report) {
+  const auto problem = report["problem"];
+  out << "conveq " << report["tool"]["version"].string() << "  " << report["repro"].string()
+      << "\n";
+  out << "problem: input " << integers_text(problem["input_shape"].integers()) << " weight "
+      << integers_text(problem["weight_shape"].integers()) << " -> output "
+      << integers_text(problem["output_shape"].integers()) << ", " << problem["dtype"].string()
+      << ", fill " << problem["fill"].string() << "\n\n";
 }
 
-void write_paths(std::ostringstream& out, const json& report) {
+void write_paths(std::ostringstream& out, const ReportView& report) {
   out << pad("path", 20) << pad("median ms", 12) << pad("min ms", 12) << pad("GFLOP/s", 10) << "\n";
-  for (const auto& p : report["paths"]) {
-    out << pad(p["name"].get<std::string>(), 20)
-        << pad(format_number(p["timing"]["median_ms"], "%.4f"), 12)
-        << pad(format_number(p["timing"]["min_ms"], "%.4f"), 12)
-        << pad(format_number(p["gflops"], "%.1f"), 10) << "\n";
+  for (const auto& p : report["paths"].items()) {
+    out << pad(p["name"].string(), 20) << pad(number_text(p["timing"]["median_ms"], "%.4f"), 12)
+        << pad(number_text(p["timing"]["min_ms"], "%.4f"), 12)
+        << pad(number_text(p["gflops"], "%.1f"), 10) << "\n";
   }
-  for (const auto& s : report["skipped_paths"]) {
-    out << pad(s["name"].get<std::string>(), 20) << "skipped: " << s["reason"].get<std::string>()
-        << "\n";
+  for (const auto& s : report["skipped_paths"].items()) {
+    out << pad(s["name"].string(), 20) << "skipped: " << s["reason"].string() << "\n";
   }
 }
 
 // One line per output (a path's or the reference's) that holds NaN or infinities, with the
 // nonzero counts; nothing when every output is finite. Agreement on such values proves
 // nothing, so a reader must see them even when every comparison passed.
-void write_nonfinite(std::ostringstream& out, const json& report) {
+void write_nonfinite(std::ostringstream& out, const ReportView& report) {
   bool first = true;
-  for (const auto& p : report["paths"]) {
-    const json counts = p.value("output_nonfinite", json::object());
+  for (const auto& p : report["paths"].items()) {
+    // Optional: reports of conveq before the non-finite counts have none.
+    const auto counts = p.optional("output_nonfinite");
+    if (!counts) continue;
     std::string line;
     for (const auto& [field, label] : {std::pair{"nan", "NaN"}, std::pair{"positive_inf", "+inf"},
                                        std::pair{"negative_inf", "-inf"}}) {
-      const auto count = counts.value(field, int64_t{0});
+      const int64_t count = (*counts)[field].count();
       if (count > 0) line += (line.empty() ? "" : ", ") + std::to_string(count) + " " + label;
     }
     if (line.empty()) continue;
     if (first) out << "\nnon-finite outputs:\n";
     first = false;
-    out << "  " << pad(p["name"].get<std::string>(), 18) << line << "\n";
+    out << "  " << pad(p["name"].string(), 18) << line << "\n";
   }
 }
 
 // One line per path that called a library: what it chose (absent in older reports).
-void write_backends(std::ostringstream& out, const json& report) {
-  for (const auto& p : report["paths"]) {
-    if (!p.contains("backend")) continue;
-    const auto& b = p["backend"];
-    const auto& layouts = b["layouts"];
-    out << "  " << pad(p["name"].get<std::string>(), 24) << b["library"].get<std::string>() << " "
-        << b["version"].get<std::string>() << " " << b["implementation"].get<std::string>()
-        << ", src " << layouts["src"].get<std::string>() << " weights "
-        << layouts["weights"].get<std::string>() << " dst " << layouts["dst"].get<std::string>()
-        << ", " << b["threads"].dump() << " threads\n";
+void write_backends(std::ostringstream& out, const ReportView& report) {
+  for (const auto& p : report["paths"].items()) {
+    const auto backend = p.optional("backend");
+    if (!backend) continue;
+    const auto& b = *backend;
+    const auto layouts = b["layouts"];
+    out << "  " << pad(p["name"].string(), 24) << b["library"].string() << " "
+        << b["version"].string() << " " << b["implementation"].string() << ", src "
+        << layouts["src"].string() << " weights " << layouts["weights"].string() << " dst "
+        << layouts["dst"].string() << ", " << b["threads"].count() << " threads\n";
   }
 }
 
 // The comparison's row, its reason and its first three worst mismatches.
-void write_comparison(std::ostringstream& out, const json& c) {
-  out << pad(pair_name(c), 38) << pad(c["status"].get<std::string>(), 12)
-      << pad(format_number(c["max_abs_error"]), 11) << pad(format_number(c["max_ulp"], "%.0f"), 10)
-      << pad(std::to_string(c["mismatches"].get<int64_t>()), 10)
-      << format_number(c["bound_utilisation"]) << "\n";
-  if (!c["reason"].get<std::string>().empty()) {
-    out << "    " << c["reason"].get<std::string>() << "\n";
-  }
+void write_comparison(std::ostringstream& out, const ReportView& c) {
+  out << pad(pair_name(c), 38) << pad(c["status"].string(), 12)
+      << pad(number_text(c["max_abs_error"]), 11) << pad(number_text(c["max_ulp"], "%.0f"), 10)
+      << pad(std::to_string(c["mismatches"].count()), 10) << number_text(c["bound_utilisation"])
+      << "\n";
+  const std::string reason = c["reason"].string();
+  if (!reason.empty()) out << "    " << reason << "\n";
   int shown = 0;
-  for (const auto& m : c["worst_mismatches"]) {
+  for (const auto& m : c["worst_mismatches"].items()) {
     if (shown++ == 3) break;
-    out << "    at " << m["index"].dump() << ": " << format_number(m["a"], "%.9g", "non-finite")
-        << " vs " << format_number(m["b"], "%.9g", "non-finite") << " (difference "
-        << format_number(m["difference"]) << ", tolerance " << format_number(m["tolerance"])
-        << ")\n";
+    out << "    at " << integers_text(m["index"].integers()) << ": "
+        << number_text(m["a"], "%.9g", "non-finite") << " vs "
+        << number_text(m["b"], "%.9g", "non-finite") << " (difference "
+        << number_text(m["difference"]) << ", tolerance " << number_text(m["tolerance"]) << ")\n";
   }
 }
 
-void write_comparisons(std::ostringstream& out, const json& report) {
+void write_comparisons(std::ostringstream& out, const ReportView& report) {
   out << "\n"
       << pad("comparison", 38) << pad("status", 12) << pad("max abs", 11) << pad("max ulp", 10)
       << pad("mismatch", 10) << "bound used\n";
-  for (const auto& c : report["comparisons"]) write_comparison(out, c);
+  for (const auto& c : report["comparisons"].items()) write_comparison(out, c);
 }
 
-void write_histograms(std::ostringstream& out, const json& report) {
+void write_histograms(std::ostringstream& out, const ReportView& report) {
   out << "\nULP histograms (one column per log2 bucket: 0, 1, 2-3, 4-7, ...; darker = more)\n";
-  for (const auto& c : report["comparisons"]) {
-    const auto& h = c["ulp_histogram"];
+  for (const auto& c : report["comparisons"].items()) {
+    const auto h = c["ulp_histogram"];
     out << "  " << pad(pair_name(c), 36) << "|" << histogram_bar(h["buckets"]) << "|";
-    if (h["not_comparable"].get<int64_t>() > 0) {
-      out << " " << h["not_comparable"].dump() << " with NaN";
-    }
+    const int64_t not_comparable = h["not_comparable"].count();
+    if (not_comparable > 0) out << " " << not_comparable << " with NaN";
     out << "\n";
   }
 }
 
 // The --check-determinism / --check-batch-invariance sections: one line per differing path.
-void write_check(std::ostringstream& out, const json& check, const std::string& title,
+void write_check(std::ostringstream& out, const ReportView& check, const std::string& title,
                  const std::vector<std::pair<std::string, std::string>>& counts) {
-  if (check.is_null()) return;
   out << "\n"
-      << title << ": " << (check["identical"].get<bool>() ? "bit-identical" : "DIFFERS") << "\n";
-  for (const auto& p : check["paths"]) {
-    if (p["identical"].get<bool>()) continue;
-    out << "    " << pad(p["name"].get<std::string>(), 18);
+      << title << ": " << (check["identical"].boolean() ? "bit-identical" : "DIFFERS") << "\n";
+  for (const auto& p : check["paths"].items()) {
+    if (p["identical"].boolean()) continue;
+    out << "    " << pad(p["name"].string(), 18);
     for (const auto& [field, label] : counts) {
-      out << "  " << label << ": " << p[field].dump() << " elements differ";
+      out << "  " << label << ": " << p[field].count() << " elements differ";
     }
     out << "\n";
   }
 }
 
-void write_checks(std::ostringstream& out, const json& report) {
+void write_checks(std::ostringstream& out, const ReportView& report) {
   // Optional sections: absent (older reports) and null (not requested) read the same.
-  const auto determinism = report.value("determinism", json());
-  const auto batch_invariance = report.value("batch_invariance", json());
-  if (!determinism.is_null()) {
-    write_check(out, determinism, "determinism",
-                {{"rerun_differing_elements", "run again"},
-                 {"other_threads_differing_elements",
-                  "with " + determinism["other_threads"].dump() + " threads"}});
+  if (const auto determinism = report.optional("determinism")) {
+    write_check(
+        out, *determinism, "determinism",
+        {{"rerun_differing_elements", "run again"},
+         {"other_threads_differing_elements",
+          "with " + std::to_string((*determinism)["other_threads"].integer()) + " threads"}});
   }
-  write_check(out, batch_invariance, "batch invariance (each sample alone)",
-              {{"differing_elements", "alone vs batched"}});
+  if (const auto batch_invariance = report.optional("batch_invariance")) {
+    write_check(out, *batch_invariance, "batch invariance (each sample alone)",
+                {{"differing_elements", "alone vs batched"}});
+  }
 }
 
 }  // namespace
 
-std::string format_text(const json& report) {
+std::string format_text(const ReportView& report) {
+  require_readable_schema(report);
   std::ostringstream out;
   write_header(out, report);
   write_paths(out, report);
@@ -172,10 +183,14 @@ std::string format_text(const json& report) {
   write_comparisons(out, report);
   write_histograms(out, report);
   write_checks(out, report);
-  const auto& verdict = report["verdict"];
-  out << "\nverdict: " << verdict["status"].get<std::string>() << " - "
-      << verdict["summary"].get<std::string>() << "\n";
+  const auto verdict = report["verdict"];
+  out << "\nverdict: " << verdict["status"].string() << " - " << verdict["summary"].string()
+      << "\n";
   return out.str();
+}
+
+std::string format_text(const nlohmann::json& report) {
+  return format_text(ReportView(report, "the report"));
 }
 
 }  // namespace conveq

@@ -4,58 +4,147 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "conveq/check/bound.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/core/visible_text.hpp"
+#include "conveq/report/json.hpp"
+#include "conveq/report/report_view.hpp"
 #include "conveq/suite/suite_run.hpp"
 
 namespace conveq {
+
+// What `check` reads is what this conveq writes.
+static_assert(kReadableSchemaVersion == kSchemaVersion);
+
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Non-finite numbers are written as null in reports.
-double number_or_inf(const nlohmann::json& value) {
-  return value.is_number() ? value.get<double>() : kInf;
+double number_or_inf(const ReportView& value) {
+  return value.number_or_null().value_or(kInf);
 }
 
 nlohmann::json finite_or_null(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
-// What makes two reports' problems the same computation; the options' spelling
-// ("--padding same" or "1") and the run options (threads, repeats) do not matter.
-std::string problem_signature(const nlohmann::json& problem) {
-  nlohmann::json signature;
-  for (const char* key : {"input_shape", "weight_shape", "output_shape", "kernel", "stride",
-                          "dilation", "groups", "bias", "fold", "dtype", "fill", "seed"}) {
-    signature[key] = problem.at(key);
+// A verdict or comparison status; `error` too for a suite entry that stopped with one.
+std::string status_of(const ReportView& value, bool error_allowed = false) {
+  std::string status = value.string();
+  if (status != "passed" && status != "failed" && status != "mistrusted" &&
+      !(error_allowed && status == "error")) {
+    value.fail("\"" + status + "\" must be passed, failed or mistrusted" +
+               (error_allowed ? " (or error)" : ""));
   }
-  for (const char* side : {"top", "bottom", "left", "right"}) {
-    signature["padding"][side] = problem.at("padding").at(side);
-  }
-  return signature.dump();
+  return status;
 }
 
-std::map<std::string, const nlohmann::json*> by_name(const nlohmann::json& entries,
-                                                     const std::string& report_name) {
-  std::map<std::string, const nlohmann::json*> map;
-  for (const auto& entry : entries) {
-    const std::string name = entry.at("name");
-    if (!map.emplace(name, &entry).second) {
-      throw InputError(report_name + ": problem name \"" + name + "\" appears twice");
-    }
+DType dtype_of(const ReportView& value) {
+  const std::string dtype = value.string();
+  if (dtype != "float32" && dtype != "float64") {
+    value.fail("\"" + dtype + "\" must be float32 or float64");
   }
-  return map;
+  return parse_dtype(dtype);
+}
+
+// What makes two reports' problems the same computation; the options' spelling
+// ("--padding same" or "1") and the run options (threads, repeats) do not matter.
+std::string problem_signature(const ReportView& problem) {
+  nlohmann::json signature;
+  for (const char* key :
+       {"input_shape", "weight_shape", "output_shape", "kernel", "stride", "dilation"}) {
+    signature[key] = problem[key].integers();
+  }
+  const auto fold = problem["fold"];
+  signature["fold"] = fold.is_null() ? nlohmann::json() : nlohmann::json(fold.integers());
+  signature["groups"] = problem["groups"].integer();
+  signature["seed"] = problem["seed"].integer();
+  signature["bias"] = problem["bias"].boolean();
+  signature["dtype"] = problem["dtype"].string();
+  signature["fill"] = problem["fill"].string();
+  const auto padding = problem["padding"];
+  for (const char* side : {"top", "bottom", "left", "right"}) {
+    signature["padding"][side] = padding[side].integer();
+  }
+  return signature.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// One problem of a report: a suite's entry, or a single report as a suite of one.
+struct ProblemEntry {
+  std::string name;
+  std::string repro;
+  std::optional<ReportView> report;  // absent when the problem stopped with an error
+  std::string error;
+};
+
+// A report read as a suite: its problems in report order, found by name.
+struct SuiteView {
+  ReportView tool, host;
+  std::vector<ProblemEntry> problems;
+  std::map<std::string, size_t> by_name;
+
+  const ProblemEntry* find(const std::string& name) const {
+    const auto found = by_name.find(name);
+    return found == by_name.end() ? nullptr : &problems[found->second];
+  }
+};
+
+ProblemEntry read_entry(const ReportView& entry) {
+  ProblemEntry problem{entry["name"].string(), entry["repro"].string(), std::nullopt, ""};
+  status_of(entry["status"], true);
+  problem.report = entry.optional("report");
+  if (!problem.report) problem.error = entry["error"].string();
+  return problem;
+}
+
+SuiteView read_suite_view(const ReportView& report) {
+  SuiteView suite{report["tool"], report["host"], {}, {}};
+  if (is_suite_report(report.json())) {
+    for (const auto& entry : report["problems"].items()) {
+      suite.problems.push_back(read_entry(entry));
+      if (!suite.by_name.emplace(suite.problems.back().name, suite.problems.size() - 1).second) {
+        throw InputError(report.file() + ": problem name \"" +
+                         visible_text(suite.problems.back().name) + "\" appears twice");
+      }
+    }
+  } else {
+    suite.problems.push_back({kSingleReportName, report["repro"].string(), report, ""});
+    suite.by_name.emplace(kSingleReportName, 0);
+  }
+  return suite;
+}
+
+// The elements of a list by a key that must be unique in it (a path's name, a comparison's
+// pair): a report that names one twice cannot be matched against another.
+std::map<std::string, ReportView> unique_by(const ReportView& list,
+                                            std::string (*key)(const ReportView&),
+                                            const char* what) {
+  std::map<std::string, ReportView> by_key;
+  for (const auto& item : list.items()) {
+    const std::string k = key(item);
+    if (!by_key.emplace(k, item).second)
+      item.fail(std::string(what) + " \"" + k + "\" appears twice");
+  }
+  return by_key;
+}
+
+std::string path_name(const ReportView& path) {
+  return path["name"].string();
+}
+std::string comparison_subject(const ReportView& c) {
+  return c["a"].string() + " vs " + c["b"].string();
 }
 
 struct ProblemCheck {
   const std::string& name;
-  const nlohmann::json& current;  // compare reports
-  const nlohmann::json& baseline;
+  const ReportView& current;  // compare reports
+  const ReportView& baseline;
   const CheckThresholds& thresholds;
   CheckResult& result;
 
@@ -65,11 +154,11 @@ struct ProblemCheck {
   }
 
   void paths() {
-    std::map<std::string, const nlohmann::json*> current_paths;
-    for (const auto& p : current.at("paths")) current_paths[p.at("name")] = &p;
-    for (const auto& base_path : baseline.at("paths")) {
-      const std::string path = base_path.at("name");
-      const double base_ms = number_or_inf(base_path.at("timing").at("median_ms"));
+    auto current_paths = unique_by(current["paths"], path_name, "path");
+    unique_by(baseline["paths"], path_name, "path");
+    for (const auto& base_path : baseline["paths"].items()) {
+      const std::string path = base_path["name"].string();
+      const double base_ms = number_or_inf(base_path["timing"]["median_ms"]);
       const auto found = current_paths.find(path);
       if (found == current_paths.end()) {
         add(path, "median_ms", finite_or_null(base_ms), nullptr, Change::regression,
@@ -77,7 +166,7 @@ struct ProblemCheck {
         continue;
       }
       ++result.paths;
-      const double cur_ms = number_or_inf(found->second->at("timing").at("median_ms"));
+      const double cur_ms = number_or_inf(found->second["timing"]["median_ms"]);
       current_paths.erase(found);
       const double slowdown = thresholds.max_slowdown;
       if (cur_ms > slowdown * base_ms && cur_ms - base_ms >= thresholds.min_time_ms) {
@@ -89,106 +178,109 @@ struct ProblemCheck {
       }
     }
     for (const auto& [path, p] : current_paths) {
-      add(path, "median_ms", nullptr,
-          finite_or_null(number_or_inf(p->at("timing").at("median_ms"))), Change::note,
-          "new path, not in the baseline");
+      add(path, "median_ms", nullptr, finite_or_null(number_or_inf(p["timing"]["median_ms"])),
+          Change::note, "new path, not in the baseline");
     }
   }
 
-  // A problem can fail with every comparison passing (e.g. --check-determinism); its verdict
-  // is checked too, unless a comparison's status change already explains it.
+  // A status change, for a comparison (subject "a vs b") or the problem's verdict: failing is
+  // a regression, a pass turned mistrusted is its own kind (the check proves nothing any
+  // more), the reverse of either an improvement. Returns false when the status is unchanged.
+  bool status_change(const std::string& subject, const std::string& base_status,
+                     const std::string& cur_status, const std::string& explanation) {
+    if (base_status == cur_status) return false;
+    if (cur_status == "failed") {
+      add(subject, "status", base_status, cur_status, Change::regression,
+          "now fails: " + explanation);
+    } else if (base_status == "passed" && cur_status == "mistrusted") {
+      add(subject, "status", base_status, cur_status, Change::mistrusted,
+          "now mistrusted: " + explanation);
+    } else if (cur_status == "passed") {
+      add(subject, "status", base_status, cur_status, Change::improvement, "now passes");
+    } else {  // failed -> mistrusted
+      add(subject, "status", base_status, cur_status, Change::improvement,
+          "no longer fails, but mistrusted: " + explanation);
+    }
+    return true;
+  }
+
+  // A problem can fail (or be mistrusted) with every comparison unchanged (e.g.
+  // --check-determinism); its verdict is checked too, unless a comparison's status change
+  // already explains it.
   void verdict(size_t first_row) {
-    const std::string base_status = baseline.at("verdict").at("status");
-    const std::string cur_status = current.at("verdict").at("status");
-    if ((base_status == "failed") == (cur_status == "failed")) return;
     for (size_t i = first_row; i < result.rows.size(); ++i) {
       if (result.rows[i].metric == "status" && result.rows[i].change != Change::note) return;
     }
-    if (cur_status == "failed") {
-      add("verdict", "status", base_status, cur_status, Change::regression,
-          "now fails: " + current.at("verdict").at("summary").get<std::string>());
-    } else {
-      add("verdict", "status", base_status, cur_status, Change::improvement, "now passes");
+    status_change("verdict", status_of(baseline["verdict"]["status"]),
+                  status_of(current["verdict"]["status"]), current["verdict"]["summary"].string());
+  }
+
+  void error_growth(const std::string& subject, const ReportView& base_c, const ReportView& cur_c,
+                    double u, double floor) {
+    const double growth = thresholds.max_error_growth;
+    const double base_error = number_or_inf(base_c["max_scaled_error"]) / u;
+    const double cur_error = number_or_inf(cur_c["max_scaled_error"]) / u;
+    if (!std::isfinite(cur_error) && std::isfinite(base_error)) {
+      add(subject, "max_scaled_error_u", base_error, nullptr, Change::regression,
+          "a NaN or infinity where the baseline was finite");
+    } else if (std::isfinite(cur_error) && !std::isfinite(base_error)) {
+      add(subject, "max_scaled_error_u", nullptr, cur_error, Change::improvement, "finite again");
+    } else if (cur_error > growth * base_error && cur_error > floor) {
+      add(subject, "max_scaled_error_u", base_error, cur_error, Change::regression,
+          "max error grew by more than " + format_number(growth) + "x, above the floor of " +
+              format_number(floor) + " u");
+    } else if (base_error > growth * cur_error && base_error > floor) {
+      add(subject, "max_scaled_error_u", base_error, cur_error, Change::improvement,
+          "max error shrank by more than " + format_number(growth) + "x");
     }
   }
 
   void comparisons() {
-    const auto& problem = current.at("problem");
-    const double u = error_growth_unit(parse_dtype(problem.at("dtype")));
-    const double floor = error_growth_floor(output_sum_terms(
-        problem.at("reduction_length").get<int64_t>(), problem.at("bias").get<bool>()));
-    const double growth = thresholds.max_error_growth;
-
-    std::map<std::string, const nlohmann::json*> current_comparisons;
-    for (const auto& c : current.at("comparisons")) {
-      current_comparisons[c.at("a").get<std::string>() + " vs " + c.at("b").get<std::string>()] =
-          &c;
-    }
-    for (const auto& base_c : baseline.at("comparisons")) {
-      const std::string subject =
-          base_c.at("a").get<std::string>() + " vs " + base_c.at("b").get<std::string>();
-      const std::string base_status = base_c.at("status");
+    const auto problem = current["problem"];
+    const double u = error_growth_unit(dtype_of(problem["dtype"]));
+    const double floor = error_growth_floor(
+        output_sum_terms(problem["reduction_length"].integer(1), problem["bias"].boolean()));
+    auto current_comparisons = unique_by(current["comparisons"], comparison_subject, "comparison");
+    unique_by(baseline["comparisons"], comparison_subject, "comparison");
+    for (const auto& base_c : baseline["comparisons"].items()) {
+      const std::string subject = comparison_subject(base_c);
+      const std::string base_status = status_of(base_c["status"]);
       const auto found = current_comparisons.find(subject);
       if (found == current_comparisons.end()) {
         add(subject, "status", base_status, nullptr, Change::regression, "no longer compared");
         continue;
       }
       ++result.comparisons;
-      const auto& cur_c = *found->second;
+      const ReportView cur_c = found->second;
       current_comparisons.erase(found);
-
-      const std::string cur_status = cur_c.at("status");
-      if (base_status != "failed" && cur_status == "failed") {
-        add(subject, "status", base_status, cur_status, Change::regression,
-            "now fails: " + cur_c.at("reason").get<std::string>());
-      } else if (base_status == "failed" && cur_status != "failed") {
-        add(subject, "status", base_status, cur_status, Change::improvement, "now passes");
-      } else if (base_status != cur_status) {
-        add(subject, "status", base_status, cur_status, Change::note,
-            cur_c.at("reason").get<std::string>());
-      }
-
-      const double base_error = number_or_inf(base_c.at("max_scaled_error")) / u;
-      const double cur_error = number_or_inf(cur_c.at("max_scaled_error")) / u;
-      const std::string rule = "max error grew by more than " + format_number(growth) +
-                               "x, above the floor of " + format_number(floor) + " u";
-      if (!std::isfinite(cur_error) && std::isfinite(base_error)) {
-        add(subject, "max_scaled_error_u", base_error, nullptr, Change::regression,
-            "a NaN or infinity where the baseline was finite");
-      } else if (std::isfinite(cur_error) && !std::isfinite(base_error)) {
-        add(subject, "max_scaled_error_u", nullptr, cur_error, Change::improvement, "finite again");
-      } else if (cur_error > growth * base_error && cur_error > floor) {
-        add(subject, "max_scaled_error_u", base_error, cur_error, Change::regression, rule);
-      } else if (base_error > growth * cur_error && base_error > floor) {
-        add(subject, "max_scaled_error_u", base_error, cur_error, Change::improvement,
-            "max error shrank by more than " + format_number(growth) + "x");
-      }
+      status_change(subject, base_status, status_of(cur_c["status"]), cur_c["reason"].string());
+      error_growth(subject, base_c, cur_c, u, floor);
     }
     for (const auto& [subject, c] : current_comparisons) {
-      add(subject, "status", nullptr, c->at("status"), Change::note,
+      add(subject, "status", nullptr, status_of(c["status"]), Change::note,
           "new comparison, not in the baseline");
     }
   }
 };
 
 // Differences between the reports that make timings (not errors) hard to compare.
-void add_context_notes(const nlohmann::json& current, const nlohmann::json& baseline,
-                       CheckResult& result) {
-  const auto& ch = current.at("host");
-  const auto& bh = baseline.at("host");
+void add_context_notes(const SuiteView& current, const SuiteView& baseline, CheckResult& result) {
+  auto text = [](const ReportView& value) {
+    return value.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
   for (const char* key : {"cpu_model", "hostname", "threads_used"}) {
-    if (ch.at(key) != bh.at(key)) {
-      result.notes.push_back(std::string("host ") + key + " differs (current " + ch.at(key).dump() +
-                             ", baseline " + bh.at(key).dump() + "): timings are machine-specific");
+    const ReportView cur = current.host[key], base = baseline.host[key];
+    if (cur.json() != base.json()) {
+      result.notes.push_back(std::string("host ") + key + " differs (current " + text(cur) +
+                             ", baseline " + text(base) + "): timings are machine-specific");
     }
   }
-  const auto& ct = current.at("tool");
-  const auto& bt = baseline.at("tool");
-  if (ct.at("version") != bt.at("version") || ct.at("build_type") != bt.at("build_type")) {
-    result.notes.push_back("tool differs (current " + ct.at("version").get<std::string>() + " " +
-                           ct.at("build_type").get<std::string>() + ", baseline " +
-                           bt.at("version").get<std::string>() + " " +
-                           bt.at("build_type").get<std::string>() + ")");
+  const std::string cur_tool =
+      current.tool["version"].string() + " " + current.tool["build_type"].string();
+  const std::string base_tool =
+      baseline.tool["version"].string() + " " + baseline.tool["build_type"].string();
+  if (cur_tool != base_tool) {
+    result.notes.push_back("tool differs (current " + cur_tool + ", baseline " + base_tool + ")");
   }
 }
 
@@ -210,6 +302,8 @@ std::string to_string(Change change) {
   switch (change) {
     case Change::regression:
       return "regression";
+    case Change::mistrusted:
+      return "mistrusted";
     case Change::improvement:
       return "improvement";
     case Change::note:
@@ -224,43 +318,45 @@ int CheckResult::count(Change change) const {
   return n;
 }
 
+int CheckResult::exit_status() const {
+  return count(Change::regression) + count(Change::mistrusted) > 0 ? kExitFailed : kExitPassed;
+}
+
 namespace {
 
-using EntriesByName = std::map<std::string, const nlohmann::json*>;
-
-void check_same_schema(const nlohmann::json& current_report, const nlohmann::json& baseline_report,
-                       const std::string& current_name, const std::string& baseline_name) {
-  const auto& current_version = current_report.at("schema_version");
-  const auto& baseline_version = baseline_report.at("schema_version");
-  if (current_version != baseline_version) {
-    throw InputError("cannot compare " + current_name + " (schema_version " +
-                     current_version.dump() + ") with " + baseline_name + " (schema_version " +
-                     baseline_version.dump() + "): refresh the baseline with this conveq");
+// Both reports must be of the layout this conveq reads: two of another version alike are no
+// better (their fields may mean something else).
+void check_schemas(const ReportView& current, const ReportView& baseline) {
+  require_readable_schema(current);
+  const int64_t baseline_version = baseline["schema_version"].integer();
+  if (baseline_version != kReadableSchemaVersion) {
+    throw InputError("cannot compare " + current.file() + " (schema_version " +
+                     std::to_string(kReadableSchemaVersion) + ") with " + baseline.file() +
+                     " (schema_version " + std::to_string(baseline_version) +
+                     "): refresh the baseline with this conveq");
   }
 }
 
 // Everything that makes the reports incomparable, listed together in one error.
-void refuse_incomparable(const nlohmann::json& current, const nlohmann::json& baseline,
-                         const EntriesByName& current_problems,
-                         const EntriesByName& baseline_problems, bool subset,
+void refuse_incomparable(const SuiteView& current, const SuiteView& baseline, bool subset,
                          const std::string& current_name, const std::string& baseline_name) {
   std::vector<std::string> only_in_current, only_in_baseline, different;
   // In report order (suite order), not name order: that is how people read the suite.
-  for (const auto& current_entry : current.at("problems")) {
-    const std::string name = current_entry.at("name");
-    const auto found = baseline_problems.find(name);
-    if (found == baseline_problems.end()) {
-      only_in_current.push_back(name);
-    } else if (current_entry.contains("report") && found->second->contains("report") &&
-               problem_signature(current_entry.at("report").at("problem")) !=
-                   problem_signature(found->second->at("report").at("problem"))) {
-      different.push_back(name + " (current: " + current_entry.at("repro").get<std::string>() +
-                          "; baseline: " + found->second->at("repro").get<std::string>() + ")");
+  for (const auto& entry : current.problems) {
+    const ProblemEntry* base = baseline.find(entry.name);
+    if (base == nullptr) {
+      only_in_current.push_back(visible_text(entry.name));
+    } else if (entry.report && base->report &&
+               problem_signature((*entry.report)["problem"]) !=
+                   problem_signature((*base->report)["problem"])) {
+      different.push_back(visible_text(entry.name + " (current: " + entry.repro +
+                                       "; baseline: " + base->repro + ")"));
     }
   }
-  for (const auto& baseline_entry : baseline.at("problems")) {
-    const std::string name = baseline_entry.at("name");
-    if (!subset && current_problems.count(name) == 0) only_in_baseline.push_back(name);
+  for (const auto& entry : baseline.problems) {
+    if (!subset && current.find(entry.name) == nullptr) {
+      only_in_baseline.push_back(visible_text(entry.name));
+    }
   }
   std::vector<std::string> reasons;
   if (!only_in_baseline.empty()) {
@@ -282,22 +378,21 @@ void refuse_incomparable(const nlohmann::json& current, const nlohmann::json& ba
 }
 
 // One problem of the suite: its comparisons, then its verdict, then its paths' timings.
-void check_problem(const std::string& name, const nlohmann::json& entry,
-                   const nlohmann::json& base_entry, const CheckThresholds& thresholds,
-                   CheckResult& result) {
-  if (!base_entry.contains("report")) {
-    result.notes.push_back("problem " + name + " has no report in the baseline (" +
-                           base_entry.value("error", std::string("error")) + "); not checked");
+void check_problem(const ProblemEntry& entry, const ProblemEntry& base_entry,
+                   const CheckThresholds& thresholds, CheckResult& result) {
+  if (!base_entry.report) {
+    result.notes.push_back("problem " + entry.name + " has no report in the baseline (" +
+                           base_entry.error + "); not checked");
     return;
   }
-  if (!entry.contains("report")) {
-    result.rows.push_back({name, "-", "status", base_entry.at("status"), "error",
-                           Change::regression,
-                           "stopped with an error: " + entry.value("error", std::string())});
+  if (!entry.report) {
+    result.rows.push_back({entry.name, "-", "status",
+                           status_of((*base_entry.report)["verdict"]["status"]), "error",
+                           Change::regression, "stopped with an error: " + entry.error});
     return;
   }
   ++result.problems;
-  ProblemCheck check{name, entry.at("report"), base_entry.at("report"), thresholds, result};
+  ProblemCheck check{entry.name, *entry.report, *base_entry.report, thresholds, result};
   const size_t first_row = result.rows.size();
   check.comparisons();
   check.verdict(first_row);
@@ -312,19 +407,17 @@ CheckResult check_against_baseline(const nlohmann::json& current_report,
                                    const std::string& current_name,
                                    const std::string& baseline_name) {
   validate(thresholds);
-  check_same_schema(current_report, baseline_report, current_name, baseline_name);
-  const nlohmann::json current = as_suite_report(current_report);
-  const nlohmann::json baseline = as_suite_report(baseline_report);
-  const EntriesByName current_problems = by_name(current.at("problems"), current_name);
-  const EntriesByName baseline_problems = by_name(baseline.at("problems"), baseline_name);
-  refuse_incomparable(current, baseline, current_problems, baseline_problems, thresholds.subset,
-                      current_name, baseline_name);
+  const ReportView current_view(current_report, current_name);
+  const ReportView baseline_view(baseline_report, baseline_name);
+  check_schemas(current_view, baseline_view);
+  const SuiteView current = read_suite_view(current_view);
+  const SuiteView baseline = read_suite_view(baseline_view);
+  refuse_incomparable(current, baseline, thresholds.subset, current_name, baseline_name);
 
   CheckResult result;
   add_context_notes(current, baseline, result);
-  for (const auto& current_entry : current.at("problems")) {
-    const std::string name = current_entry.at("name");
-    check_problem(name, current_entry, *baseline_problems.at(name), thresholds, result);
+  for (const auto& entry : current.problems) {
+    check_problem(entry, *baseline.find(entry.name), thresholds, result);
   }
   return result;
 }

@@ -1,19 +1,20 @@
 #include "conveq/suite/suite.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "conveq/core/error.hpp"
+#include "conveq/core/format.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/core/visible_text.hpp"
+#include "conveq/io/bounded_read.hpp"
+#include "conveq/suite/name_filter.hpp"
 
 namespace conveq {
 namespace {
 
-// Suites are small; a larger file is a mistake (e.g. a report passed as a suite).
-constexpr std::streamsize kMaxSuiteBytes = 16 << 20;
+constexpr size_t kMaxSuiteErrorsShown = 20;
 
 std::string collapse_whitespace(std::string_view text) {
   std::string out;
@@ -29,81 +30,97 @@ bool valid_name_char(char c) {
          c == '-' || c == '.' || c == '/' || c == '+';
 }
 
+// The rule a raw line breaks before anything parses it, or "". The length limit keeps every
+// later step (comment, names, the option parser) cheap whatever the file holds.
+std::string unparsable_line(std::string_view raw) {
+  if (raw.size() > kMaxSuiteLineLength) {
+    return std::to_string(raw.size()) + " characters: a suite line holds at most " +
+           std::to_string(kMaxSuiteLineLength);
+  }
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+      return "control character " + visible_text(raw.substr(i, 1)) + " at column " +
+             std::to_string(i + 1) + ": a suite line holds printable text and tabs only";
+    }
+  }
+  return "";
+}
+
+// One line into `line` (name and options); returns the rule it breaks, or "". A blank or
+// comment line leaves line.options empty.
+std::string parse_line(std::string_view raw, SuiteLine& line) {
+  if (std::string rule = unparsable_line(raw); !rule.empty()) return rule;
+  raw = raw.substr(0, std::min(raw.find('#'), raw.size()));
+  std::string body = collapse_whitespace(raw);
+  if (body.empty()) return "";
+  const size_t words = static_cast<size_t>(std::count(body.begin(), body.end(), ' ')) + 1;
+  if (words > kMaxSuiteLineWords) {
+    return std::to_string(words) + " words: a suite line holds at most " +
+           std::to_string(kMaxSuiteLineWords) + " (options and their values)";
+  }
+  const size_t first_space = body.find(' ');
+  const std::string first_token = body.substr(0, first_space);
+  if (first_token.front() == '-') {
+    line.name = body;
+    line.options = body;
+    return "";
+  }
+  if (first_token.back() != ':') {
+    return "\"" + first_token + "\": expected options (--in 64 ...) or a name ending in ':'";
+  }
+  line.name = first_token.substr(0, first_token.size() - 1);
+  if (!std::all_of(line.name.begin(), line.name.end(), valid_name_char)) {
+    return "name \"" + line.name + "\": must use only letters, digits and _ - . / +";
+  }
+  if (line.name.empty()) return "empty name before ':'";
+  if (first_space == std::string::npos) return line.name + ": no options after the name";
+  line.options = body.substr(first_space + 1);
+  return "";
+}
+
 }  // namespace
 
 Suite parse_suite(std::string_view text, const std::string& file) {
   Suite suite;
   suite.file = file;
   std::map<std::string, int> first_line_of_name;
-  std::string errors;  // every malformed line, not just the first
-  auto fail = [&errors](const std::string& message) {
-    errors += (errors.empty() ? "" : "\n") + message;
-  };
+  std::vector<std::string> errors;  // every malformed line, not just the first
   int line_number = 0;
   size_t start = 0;
   while (start < text.size()) {
     const size_t end = std::min(text.find('\n', start), text.size());
-    std::string_view raw = text.substr(start, end - start);
+    const std::string_view raw = text.substr(start, end - start);
     start = end + 1;
-    ++line_number;
-    const std::string where = file + ":" + std::to_string(line_number) + ": ";
-    raw = raw.substr(0, std::min(raw.find('#'), raw.size()));
-    std::string body = collapse_whitespace(raw);
-    if (body.empty()) continue;
-
+    const std::string where = file + ":" + std::to_string(++line_number) + ": ";
     SuiteLine line;
     line.line = line_number;
-    const size_t first_space = body.find(' ');
-    const std::string first_token = body.substr(0, first_space);
-    if (first_token.front() != '-' && first_token.back() == ':') {
-      line.name = first_token.substr(0, first_token.size() - 1);
-      line.options = first_space == std::string::npos ? "" : body.substr(first_space + 1);
-      if (!std::all_of(line.name.begin(), line.name.end(), valid_name_char)) {
-        fail(where + "name \"" + line.name + "\": must use only letters, digits and _ - . / +");
-        continue;
-      }
-      if (line.name.empty()) {
-        fail(where + "empty name before ':'");
-        continue;
-      }
-      if (line.options.empty()) {
-        fail(where + line.name + ": no options after the name");
-        continue;
-      }
-    } else if (first_token.front() != '-') {
-      fail(where + "\"" + first_token +
-           "\": expected options (--in 64 ...) or a name ending in ':'");
+    if (std::string rule = parse_line(raw, line); !rule.empty()) {
+      errors.push_back(where + rule);
       continue;
-    } else {
-      line.name = body;
-      line.options = body;
     }
+    if (line.options.empty()) continue;
     const auto [previous, inserted] = first_line_of_name.emplace(line.name, line_number);
     if (!inserted) {
-      fail(where + "name \"" + line.name + "\" already used on line " +
-           std::to_string(previous->second) + "; names must be unique");
+      errors.push_back(where + "name \"" + line.name + "\" already used on line " +
+                       std::to_string(previous->second) + "; names must be unique");
       continue;
     }
     suite.lines.push_back(std::move(line));
   }
-  if (!errors.empty()) throw InputError(errors);
+  if (errors.size() > kMaxSuiteErrorsShown) {
+    const size_t more = errors.size() - kMaxSuiteErrorsShown;
+    errors.resize(kMaxSuiteErrorsShown);
+    errors.push_back(file + ": " + std::to_string(more) + " more malformed lines not shown");
+  }
+  if (!errors.empty()) throw InputError(join(errors, "\n"));
   if (suite.lines.empty())
     throw InputError(file + ": no problems (every line is blank or a comment)");
   return suite;
 }
 
 Suite read_suite(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open the suite file");
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) throw InputError(path + ": cannot read the suite file");
-  const std::string text = content.str();
-  if (static_cast<std::streamsize>(text.size()) > kMaxSuiteBytes) {
-    throw InputError(path + ": " + std::to_string(text.size()) +
-                     " bytes is too large for a suite (at most 16 MiB)");
-  }
-  return parse_suite(text, path);
+  return parse_suite(read_bounded(path, kMaxSuiteBytes, "suite file"), path);
 }
 
 Shard parse_shard(const std::string& text) {
@@ -122,18 +139,14 @@ Shard parse_shard(const std::string& text) {
 
 std::vector<size_t> select_lines(const Suite& suite, const std::string& filter,
                                  const Shard& shard) {
-  std::regex pattern;
-  try {
-    pattern = std::regex(filter, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    throw InputError("--filter " + filter + ": not a valid regular expression (" + e.what() + ")");
-  }
+  const NameFilter pattern(filter);
   std::vector<size_t> matching;
   for (size_t i = 0; i < suite.lines.size(); ++i) {
-    if (filter.empty() || std::regex_search(suite.lines[i].name, pattern)) matching.push_back(i);
+    if (pattern.matches(suite.lines[i].name)) matching.push_back(i);
   }
   if (!filter.empty() && matching.empty()) {
-    throw InputError("--filter " + filter + ": matches no problem name in " + suite.file);
+    throw InputError("--filter " + visible_text(filter) + ": matches no problem name in " +
+                     suite.file);
   }
   std::vector<size_t> selected;
   for (size_t k = 0; k < matching.size(); ++k) {

@@ -1,8 +1,5 @@
 #include "conveq/suite/suite_run.hpp"
 
-#include <cmath>
-#include <limits>
-
 #include "conveq/core/error.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/timing.hpp"
@@ -60,36 +57,6 @@ SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRu
   }
   report.seconds = (now_ms() - suite_start) / 1000.0;
   return {to_json(report), report.summary.exit_status()};
-}
-
-bool is_suite_report(const nlohmann::json& report) {
-  return report.is_object() && report.contains("problems");
-}
-
-nlohmann::json as_suite_report(const nlohmann::json& report) {
-  if (is_suite_report(report)) return report;
-  SuiteEntry entry;
-  entry.name = kSingleReportName;
-  entry.repro = report.at("repro");
-  entry.status = report.at("verdict").at("status");
-  entry.report = report;
-  SuiteSummary summary;
-  summary.add(entry.status);
-  return {{"schema_version", report.at("schema_version")},
-          {"tool", report.at("tool")},
-          {"host", report.at("host")},
-          {"problems", nlohmann::json::array({to_json(entry)})},
-          {"summary", to_json(summary)}};
-}
-
-double largest_bound_utilisation(const nlohmann::json& report) {
-  double largest = 0;
-  for (const auto& c : report.at("comparisons")) {
-    const auto& u = c.at("bound_utilisation");
-    largest =
-        std::max(largest, u.is_null() ? std::numeric_limits<double>::infinity() : u.get<double>());
-  }
-  return largest;
 }
 
 }  // namespace conveq

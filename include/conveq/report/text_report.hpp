@@ -3,9 +3,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "conveq/report/report_view.hpp"
+
 namespace conveq {
 
-// Reads the JSON report (also one written by an older conveq: optional sections may be absent).
+// Reads the JSON report (also one written by an older conveq: optional sections may be
+// absent). Throws InputError naming the file and the field when a field is missing or of the
+// wrong type, or the schema_version is not one this conveq reads.
+std::string format_text(const ReportView& report);
+// A report just made in memory (`compare --format text`).
 std::string format_text(const nlohmann::json& report);
 
 }  // namespace conveq

@@ -16,8 +16,15 @@
 //     (below that, timer and scheduler noise dominate);
 //   - a comparison or path of the baseline that the current report no longer has, a NaN or
 //     infinity where the baseline was finite, and a problem that stopped with an error.
-// The same tests with the roles swapped are improvements. Anything else that changed
-// (passed <-> mistrusted, a new path) is a note.
+// A comparison, or a problem's verdict, that passed in the baseline and is mistrusted now is
+// its own kind of change, `mistrusted`: the check no longer proves anything, so it fails
+// `conveq check` (exit 1) like a regression, and is counted apart ("MISTRUSTED" in the table,
+// "mistrusted" in the JSON).
+// The same tests with the roles swapped are improvements (mistrusted -> passed included).
+// Anything else that changed (a new path or comparison) is a note.
+//
+// Both reports are read through ReportView: a missing or mistyped field, or a schema_version
+// other than the one this conveq reads, is an InputError naming the file and the field.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -37,7 +44,7 @@ struct CheckThresholds {
 // (min_time_ms: >= 0).
 void validate(const CheckThresholds& thresholds);
 
-enum class Change { regression, improvement, note };
+enum class Change { regression, mistrusted, improvement, note };
 std::string to_string(Change change);
 
 struct CheckRow {
@@ -54,12 +61,14 @@ struct CheckResult {
   std::vector<std::string> notes;  // about the reports as a whole (different host, version)
   int problems = 0, comparisons = 0, paths = 0;  // how many were matched and checked
   int count(Change change) const;
+  // kExitFailed when anything regressed or turned mistrusted, else kExitPassed.
+  int exit_status() const;
 };
 
 // Both reports may be single compare reports or suite reports (a single report is a suite
-// of one). Throws InputError, naming the files, when they cannot be compared: different
-// schema versions, problems missing on either side (all listed), or a name that stands for
-// different problems.
+// of one). Throws InputError, naming the files, when they cannot be compared: a schema
+// version other than this conveq's, problems missing on either side (all listed), a name that
+// stands for different problems, or a field missing or of the wrong type (named with its path).
 CheckResult check_against_baseline(const nlohmann::json& current, const nlohmann::json& baseline,
                                    const CheckThresholds& thresholds,
                                    const std::string& current_name,

@@ -41,14 +41,10 @@ SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRu
                         const ProblemDone& done);
 
 // A suite report has "problems"; a single compare report has "comparisons".
-bool is_suite_report(const nlohmann::json& report);
+inline bool is_suite_report(const nlohmann::json& report) {
+  return report.is_object() && report.contains("problems");
+}
 // The name a single report's problem gets when it is treated as a suite of one.
 inline constexpr const char* kSingleReportName = "report";
-// A single report wrapped as a suite of one (for `conveq check`); a suite report as is.
-nlohmann::json as_suite_report(const nlohmann::json& report);
-
-// The largest bound utilisation over a compare report's comparisons; +inf when one is
-// null (a non-finite difference).
-double largest_bound_utilisation(const nlohmann::json& report);
 
 }  // namespace conveq
