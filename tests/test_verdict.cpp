@@ -126,11 +126,11 @@ TEST_CASE("the text report counts non-finite outputs per path", "[verdict][cli][
   INFO(r.out << r.err);
   CHECK(r.exit_status == 3);
   CHECK_THAT(r.out, Contains("non-finite outputs:\n"));
-  CHECK_THAT(r.out, Contains("  conv1d/naive      28 +inf, 28 -inf\n"));
-  CHECK_THAT(r.out, Contains("  reference         28 +inf, 28 -inf\n"));
+  CHECK_THAT(r.out, Contains("  conv1d/naive            28 +inf, 28 -inf\n"));
+  CHECK_THAT(r.out, Contains("  reference               28 +inf, 28 -inf\n"));
   const CliResult nan =
       run_conveq("compare " + fixture_files("all_nan") + kQuick + " --format text");
-  CHECK_THAT(nan.out, Contains("  conv2d/im2col     56 NaN\n"));
+  CHECK_THAT(nan.out, Contains("  conv2d/im2col           56 NaN\n"));
   // Nothing when every output is finite.
   const CliResult finite =
       run_conveq("compare --in 4 --out 4 --length 8" + kQuick + " --format text");

@@ -58,14 +58,15 @@ void write_header(std::ostringstream& out, const ReportView& report) {
 }
 
 void write_paths(std::ostringstream& out, const ReportView& report) {
-  out << pad("path", 20) << pad("median ms", 12) << pad("min ms", 12) << pad("GFLOP/s", 10) << "\n";
+  out << column("path", 23) << pad("median ms", 12) << pad("min ms", 12) << pad("GFLOP/s", 10)
+      << "\n";
   for (const auto& p : report["paths"].items()) {
-    out << pad(p["name"].string(), 20) << pad(number_text(p["timing"]["median_ms"], "%.4f"), 12)
+    out << column(p["name"].string(), 23) << pad(number_text(p["timing"]["median_ms"], "%.4f"), 12)
         << pad(number_text(p["timing"]["min_ms"], "%.4f"), 12)
         << pad(number_text(p["gflops"], "%.1f"), 10) << "\n";
   }
   for (const auto& s : report["skipped_paths"].items()) {
-    out << pad(s["name"].string(), 20) << "skipped: " << s["reason"].string() << "\n";
+    out << column(s["name"].string(), 23) << "skipped: " << s["reason"].string() << "\n";
   }
 }
 
@@ -87,7 +88,7 @@ void write_nonfinite(std::ostringstream& out, const ReportView& report) {
     if (line.empty()) continue;
     if (first) out << "\nnon-finite outputs:\n";
     first = false;
-    out << "  " << pad(p["name"].string(), 18) << line << "\n";
+    out << "  " << column(p["name"].string(), 23) << line << "\n";
   }
 }
 
@@ -98,7 +99,7 @@ void write_backends(std::ostringstream& out, const ReportView& report) {
     if (!backend) continue;
     const auto& b = *backend;
     const auto layouts = b["layouts"];
-    out << "  " << pad(p["name"].string(), 24) << b["library"].string() << " "
+    out << "  " << column(p["name"].string(), 23) << b["library"].string() << " "
         << b["version"].string() << " " << b["implementation"].string() << ", src "
         << layouts["src"].string() << " weights " << layouts["weights"].string() << " dst "
         << layouts["dst"].string() << ", " << b["threads"].count() << " threads\n";
@@ -107,7 +108,7 @@ void write_backends(std::ostringstream& out, const ReportView& report) {
 
 // The comparison's row, its reason and its first three worst mismatches.
 void write_comparison(std::ostringstream& out, const ReportView& c) {
-  out << pad(pair_name(c), 38) << pad(c["status"].string(), 12)
+  out << column(pair_name(c), 47) << pad(c["status"].string(), 12)
       << pad(number_text(c["max_abs_error"]), 11) << pad(number_text(c["max_ulp"], "%.0f"), 10)
       << pad(std::to_string(c["mismatches"].count()), 10) << number_text(c["bound_utilisation"])
       << "\n";
@@ -125,7 +126,7 @@ void write_comparison(std::ostringstream& out, const ReportView& c) {
 
 void write_comparisons(std::ostringstream& out, const ReportView& report) {
   out << "\n"
-      << pad("comparison", 38) << pad("status", 12) << pad("max abs", 11) << pad("max ulp", 10)
+      << column("comparison", 47) << pad("status", 12) << pad("max abs", 11) << pad("max ulp", 10)
       << pad("mismatch", 10) << "bound used\n";
   for (const auto& c : report["comparisons"].items()) write_comparison(out, c);
 }
@@ -134,7 +135,7 @@ void write_histograms(std::ostringstream& out, const ReportView& report) {
   out << "\nULP histograms (one column per log2 bucket: 0, 1, 2-3, 4-7, ...; darker = more)\n";
   for (const auto& c : report["comparisons"].items()) {
     const auto h = c["ulp_histogram"];
-    out << "  " << pad(pair_name(c), 36) << "|" << histogram_bar(h["buckets"]) << "|";
+    out << "  " << column(pair_name(c), 45) << "|" << histogram_bar(h["buckets"]) << "|";
     const int64_t not_comparable = h["not_comparable"].count();
     if (not_comparable > 0) out << " " << not_comparable << " with NaN";
     out << "\n";
@@ -148,7 +149,7 @@ void write_check(std::ostringstream& out, const ReportView& check, const std::st
       << title << ": " << (check["identical"].boolean() ? "bit-identical" : "DIFFERS") << "\n";
   for (const auto& p : check["paths"].items()) {
     if (p["identical"].boolean()) continue;
-    out << "    " << pad(p["name"].string(), 18);
+    out << "    " << column(p["name"].string(), 23);
     for (const auto& [field, label] : counts) {
       out << "  " << label << ": " << p[field].count() << " elements differ";
     }
