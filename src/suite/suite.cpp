@@ -94,7 +94,13 @@ Suite parse_suite(std::string_view text, const std::string& file) {
   Suite suite;
   suite.file = file;
   std::map<std::string, int> first_line_of_name;
-  std::vector<std::string> errors;  // every malformed line, not just the first
+  // Malformed lines, not just the first: the first few kept, all counted (a binary file may
+  // have millions).
+  std::vector<std::string> errors;
+  size_t error_count = 0;
+  auto fail = [&](std::string message) {
+    if (++error_count <= kMaxSuiteErrorsShown) errors.push_back(std::move(message));
+  };
   int line_number = 0;
   size_t start = 0;
   while (start < text.size()) {
@@ -105,22 +111,21 @@ Suite parse_suite(std::string_view text, const std::string& file) {
     line.line = ++line_number;
     const auto where = [&] { return file + ":" + std::to_string(line_number) + ": "; };
     if (std::string rule = parse_line(raw, line); !rule.empty()) {
-      errors.push_back(where() + rule);
+      fail(where() + rule);
       continue;
     }
     if (line.options.empty()) continue;
     const auto [previous, inserted] = first_line_of_name.emplace(line.name, line_number);
     if (!inserted) {
-      errors.push_back(where() + "name \"" + line.name + "\" already used on line " +
-                       std::to_string(previous->second) + "; names must be unique");
+      fail(where() + "name \"" + line.name + "\" already used on line " +
+           std::to_string(previous->second) + "; names must be unique");
       continue;
     }
     suite.lines.push_back(std::move(line));
   }
-  if (errors.size() > kMaxSuiteErrorsShown) {
-    const size_t more = errors.size() - kMaxSuiteErrorsShown;
-    errors.resize(kMaxSuiteErrorsShown);
-    errors.push_back(file + ": " + std::to_string(more) + " more malformed lines not shown");
+  if (error_count > errors.size()) {
+    errors.push_back(file + ": " + std::to_string(error_count - errors.size()) +
+                     " more malformed lines not shown");
   }
   if (!errors.empty()) throw InputError(join(errors, "\n"));
   if (suite.lines.empty())
