@@ -74,8 +74,11 @@ TEST_CASE("a suite is read with its size limit enforced while reading", "[suite]
         dir.string() + ": is a directory, not a suite file");
   const std::string big = write_file(dir / "big.suite", std::string((16 << 20) + 1, '\n'));
   CHECK(error_of([&] { conveq::read_suite(big); }).find("larger than 16 MiB") != std::string::npos);
-  const std::string fits =
-      write_file(dir / "fits.suite", std::string((16 << 20) - 20, '\n') + "a: --in 4\n");
+  // Exactly 16 MiB: 4096 lines of 4096 bytes, one problem and comments.
+  const std::string problem = "a: --in 4 #" + std::string(4096 - 12, 'x') + "\n";
+  const std::string comment = "#" + std::string(4094, 'x') + "\n";
+  const std::string fits = write_file(dir / "fits.suite", problem + repeat(comment, 4095));
+  REQUIRE(std::filesystem::file_size(fits) == 16 << 20);
   CHECK(conveq::read_suite(fits).lines.size() == 1);
   std::filesystem::remove_all(dir);
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <sstream>
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
@@ -16,11 +15,21 @@ namespace {
 
 constexpr size_t kMaxSuiteErrorsShown = 20;
 
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+// Words separated by single spaces (tabs and \r count as spaces; other control characters are
+// refused before this runs).
 std::string collapse_whitespace(std::string_view text) {
   std::string out;
-  std::istringstream words{std::string(text)};
-  std::string word;
-  while (words >> word) out += (out.empty() ? "" : " ") + word;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    const size_t start = i;
+    while (i < text.size() && !is_space(text[i])) ++i;
+    if (i > start) out.append(out.empty() ? "" : " ").append(text.substr(start, i - start));
+  }
   return out;
 }
 
@@ -85,33 +94,38 @@ Suite parse_suite(std::string_view text, const std::string& file) {
   Suite suite;
   suite.file = file;
   std::map<std::string, int> first_line_of_name;
-  std::vector<std::string> errors;  // every malformed line, not just the first
+  // Malformed lines, not just the first: the first few kept, all counted (a binary file may
+  // have millions).
+  std::vector<std::string> errors;
+  size_t error_count = 0;
+  auto fail = [&](std::string message) {
+    if (++error_count <= kMaxSuiteErrorsShown) errors.push_back(std::move(message));
+  };
   int line_number = 0;
   size_t start = 0;
   while (start < text.size()) {
     const size_t end = std::min(text.find('\n', start), text.size());
     const std::string_view raw = text.substr(start, end - start);
     start = end + 1;
-    const std::string where = file + ":" + std::to_string(++line_number) + ": ";
     SuiteLine line;
-    line.line = line_number;
+    line.line = ++line_number;
+    const auto where = [&] { return file + ":" + std::to_string(line_number) + ": "; };
     if (std::string rule = parse_line(raw, line); !rule.empty()) {
-      errors.push_back(where + rule);
+      fail(where() + rule);
       continue;
     }
     if (line.options.empty()) continue;
     const auto [previous, inserted] = first_line_of_name.emplace(line.name, line_number);
     if (!inserted) {
-      errors.push_back(where + "name \"" + line.name + "\" already used on line " +
-                       std::to_string(previous->second) + "; names must be unique");
+      fail(where() + "name \"" + line.name + "\" already used on line " +
+           std::to_string(previous->second) + "; names must be unique");
       continue;
     }
     suite.lines.push_back(std::move(line));
   }
-  if (errors.size() > kMaxSuiteErrorsShown) {
-    const size_t more = errors.size() - kMaxSuiteErrorsShown;
-    errors.resize(kMaxSuiteErrorsShown);
-    errors.push_back(file + ": " + std::to_string(more) + " more malformed lines not shown");
+  if (error_count > errors.size()) {
+    errors.push_back(file + ": " + std::to_string(error_count - errors.size()) +
+                     " more malformed lines not shown");
   }
   if (!errors.empty()) throw InputError(join(errors, "\n"));
   if (suite.lines.empty())
