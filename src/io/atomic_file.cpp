@@ -66,16 +66,6 @@ bool is_special(const std::string& path, const fs::path& target) {
   return !error && fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status);
 }
 
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    const ssize_t written = ::write(fd, content.data(), content.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    content.remove_prefix(static_cast<size_t>(written));
-  }
-  return true;
-}
-
 // Writes, flushes to disk and closes; throws InputError naming `what` and `path`.
 void write_and_close(int fd, std::string_view content, const std::string& path,
                      const std::string& what) {

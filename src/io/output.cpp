@@ -15,6 +15,14 @@ namespace {
 
 constexpr int kStandardOutput = 1;
 
+bool is_dev_full(const struct stat& file) {
+  struct stat full {};
+  return S_ISCHR(file.st_mode) && ::stat("/dev/full", &full) == 0 && S_ISCHR(full.st_mode) &&
+         file.st_rdev == full.st_rdev;
+}
+
+}  // namespace
+
 bool write_all(int fd, std::string_view content) {
   while (!content.empty()) {
     const ssize_t written = ::write(fd, content.data(), content.size());
@@ -24,14 +32,6 @@ bool write_all(int fd, std::string_view content) {
   }
   return true;
 }
-
-bool is_dev_full(const struct stat& file) {
-  struct stat full {};
-  return S_ISCHR(file.st_mode) && ::stat("/dev/full", &full) == 0 && S_ISCHR(full.st_mode) &&
-         file.st_rdev == full.st_rdev;
-}
-
-}  // namespace
 
 void prepare_standard_streams() {
   ::signal(SIGPIPE, SIG_IGN);

@@ -21,6 +21,10 @@ void check_standard_output();
 // "standard output: cannot write: <the error>".
 void write_standard_output(std::string_view content);
 
+// Writes all of `content` to `fd`, again after EINTR and short writes; false on an error
+// (errno says which).
+bool write_all(int fd, std::string_view content);
+
 // The reason a descriptor cannot take a write, found before writing: "" when none is known.
 // Catches a descriptor that is not open for writing and /dev/full, the device that refuses
 // every write; a disk that fills up or a reader that goes away only show when written.
