@@ -2,7 +2,6 @@
 // exit statuses: 0 passed, 1 failed, 2 bad input (or an output that could not be written),
 // 3 mistrusted, 4 internal error.
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -11,6 +10,7 @@
 #include "compare_command.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/core/version.hpp"
+#include "conveq/core/visible_text.hpp"
 #include "conveq/io/output.hpp"
 #include "conveq/io/temporary_files.hpp"
 #include "option_values.hpp"
@@ -19,27 +19,9 @@
 
 namespace {
 
-// A message is one line whatever the values in it hold: control characters (a newline, a tab,
-// a NUL byte from a file) are printed as escapes.
-std::string one_line(std::string_view message) {
-  std::string out;
-  for (const char c : message) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
-      out += c;
-    } else if (c == '\n' || c == '\t' || c == '\r' || c == '\0') {
-      out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : "\\0";
-    } else {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\x%02x", byte);
-      out += escape;
-    }
-  }
-  return out;
-}
-
 int bad_input(std::string_view message) {
-  std::cerr << "conveq: " << one_line(message) << "\n";
+  // Control characters (a newline, a tab, a NUL byte from a file) are escaped: one line.
+  std::cerr << "conveq: " << conveq::visible_text(message) << "\n";
   return conveq::kExitBadInput;
 }
 
@@ -61,7 +43,7 @@ int run_parsed(const CLI::App& app, const conveq::cli::CompareCommandOptions& co
   } catch (const conveq::InputError& e) {
     return bad_input(e.message());
   } catch (const std::exception& e) {
-    std::cerr << "conveq: internal error: " << one_line(e.what()) << "\n";
+    std::cerr << "conveq: internal error: " << conveq::visible_text(e.what()) << "\n";
     return conveq::kExitInternalError;
   }
   return conveq::kExitBadInput;
@@ -97,7 +79,7 @@ int main(int argc, char** argv) {
   const std::string first = argc > 1 ? argv[1] : "";
   const bool known = first == "compare" || first == "run" || first == "check" || first == "show";
   if (!first.empty() && first[0] != '-' && !known) {
-    std::cerr << "conveq " << one_line(first)
+    std::cerr << "conveq " << conveq::visible_text(first)
               << ": unknown subcommand; use compare, run, check or show\n";
     return conveq::kExitBadInput;
   }
