@@ -23,6 +23,7 @@ CheckThresholds parse_thresholds(const CheckCommandOptions& o) {
     t.max_error_growth = parse_real("--max-error-growth", o.max_error_growth, 1);
   }
   if (!o.min_time_ms.empty()) t.min_time_ms = parse_real("--min-time-ms", o.min_time_ms, 0);
+  if (!o.significance.empty()) t.significance = parse_real("--significance", o.significance, 0);
   validate(t);
   return t;
 }
@@ -56,6 +57,10 @@ void setup_check_command(CLI::App& app, CheckCommandOptions& o) {
   app.add_option("--min-time-ms", o.min_time_ms,
                  "Time changes smaller than this are noise, never a slowdown" +
                      by_default(o.thresholds.min_time_ms));
+  app.add_option("--significance", o.significance,
+                 "A time change counts only when a Mann-Whitney U test on the two runs' samples "
+                 "rejects 'same distribution' at this level" +
+                     by_default(o.thresholds.significance));
   app.add_flag("--subset", o.thresholds.subset,
                "The current report may hold only some of the baseline's problems (a --shard)");
   app.add_option("--report", o.report, "Also write the result as JSON to this file");

@@ -11,7 +11,7 @@ struct CheckCommandOptions {
   std::string current, baseline;
   std::string report;  // the check result as JSON; empty: not written
   // The thresholds as typed, parsed by parse_real into `thresholds`.
-  std::string max_slowdown, max_error_growth, min_time_ms;
+  std::string max_slowdown, max_error_growth, min_time_ms, significance;
   CheckThresholds thresholds;
 };
 

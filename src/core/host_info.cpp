@@ -29,6 +29,25 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// The 1, 5 and 15 minute load averages: how busy the machine was while the timings were
+// taken (null where /proc/loadavg is unreadable).
+nlohmann::json load_average() {
+  std::ifstream file("/proc/loadavg");
+  double one = 0, five = 0, fifteen = 0;
+  if (!(file >> one >> five >> fifteen)) return nullptr;
+  return {one, five, fifteen};
+}
+
+// cpufreq's governor of CPU 0 ("performance", "powersave", "schedutil", ...): timings under
+// "powersave" or a ramping governor are not comparable with timings under "performance".
+// Null where the kernel does not expose it (containers, some virtual machines).
+nlohmann::json cpu_governor() {
+  std::ifstream file("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  std::string governor;
+  if (!(file >> governor)) return nullptr;
+  return governor;
+}
+
 }  // namespace
 
 nlohmann::json tool_info() {
@@ -50,6 +69,8 @@ nlohmann::json host_info(int threads_used) {
           {"cpu_model", cpu_model()},
           {"hardware_threads", hardware_threads()},
           {"threads_used", threads_used},
+          {"load_average", load_average()},
+          {"cpu_governor", cpu_governor()},
           {"date", utc_timestamp()}};
 }
 

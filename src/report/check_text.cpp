@@ -48,7 +48,8 @@ std::string format_check(const CheckResult& result, const CheckThresholds& thres
   const int improvements = result.count(Change::improvement);
   out << "check: " << result.problems << " problems, " << result.comparisons << " comparisons, "
       << result.paths << " paths (max slowdown " << format_number(thresholds.max_slowdown)
-      << "x, max error growth " << format_number(thresholds.max_error_growth)
+      << "x beyond the noise at p < " << format_number(thresholds.significance, "%g")
+      << ", max error growth " << format_number(thresholds.max_error_growth)
       << "x): " << regressions << (regressions == 1 ? " regression, " : " regressions, ");
   if (mistrusted > 0) out << mistrusted << " newly mistrusted, ";
   out << improvements << (improvements == 1 ? " improvement" : " improvements") << "\n";

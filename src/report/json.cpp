@@ -51,7 +51,9 @@ nlohmann::json to_json(const Timing& t) {
   return {{"min_ms", t.min_ms},
           {"median_ms", t.median_ms},
           {"max_ms", t.max_ms},
-          {"repeats", t.repeats}};
+          {"mad_ms", t.mad_ms},
+          {"repeats", t.repeats},
+          {"samples_ms", t.samples_ms}};
 }
 
 nlohmann::json to_json(const NonFiniteCounts& c) {
@@ -323,6 +325,7 @@ nlohmann::json to_json(const CheckResult& result, const CheckThresholds& thresho
            {{"max_slowdown", thresholds.max_slowdown},
             {"max_error_growth", thresholds.max_error_growth},
             {"min_time_ms", thresholds.min_time_ms},
+            {"significance", thresholds.significance},
             {"subset", thresholds.subset}}},
           {"checked",
            {{"problems", result.problems},

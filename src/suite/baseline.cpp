@@ -15,6 +15,7 @@
 #include "conveq/report/json.hpp"
 #include "conveq/report/report_view.hpp"
 #include "conveq/suite/suite_run.hpp"
+#include "conveq/suite/timing_change.hpp"
 
 namespace conveq {
 
@@ -141,6 +142,18 @@ std::string comparison_subject(const ReportView& c) {
   return c["a"].string() + " vs " + c["b"].string();
 }
 
+// A path's timing as the check reads it: the median, and the samples when the report has them
+// (reports before timing.samples_ms do not).
+PathTiming path_timing(const ReportView& timing) {
+  PathTiming t{number_or_inf(timing["median_ms"]), std::nullopt};
+  if (const auto samples = timing.optional("samples_ms")) {
+    std::vector<double> values;
+    for (const auto& s : samples->items()) values.push_back(s.number());
+    t.samples_ms = std::move(values);
+  }
+  return t;
+}
+
 struct ProblemCheck {
   const std::string& name;
   const ReportView& current;  // compare reports
@@ -151,6 +164,10 @@ struct ProblemCheck {
   void add(const std::string& subject, const std::string& metric, nlohmann::json base,
            nlohmann::json cur, Change change, const std::string& reason) {
     result.rows.push_back({name, subject, metric, std::move(base), std::move(cur), change, reason});
+  }
+
+  TimingThresholds timing_thresholds() const {
+    return {thresholds.max_slowdown, thresholds.min_time_ms, thresholds.significance};
   }
 
   void paths() {
@@ -166,16 +183,16 @@ struct ProblemCheck {
         continue;
       }
       ++result.paths;
-      const double cur_ms = number_or_inf(found->second["timing"]["median_ms"]);
+      const PathTiming base_timing = path_timing(base_path["timing"]);
+      const PathTiming cur_timing = path_timing(found->second["timing"]);
       current_paths.erase(found);
-      const double slowdown = thresholds.max_slowdown;
-      if (cur_ms > slowdown * base_ms && cur_ms - base_ms >= thresholds.min_time_ms) {
-        add(path, "median_ms", base_ms, cur_ms, Change::regression,
-            "slower by more than " + format_number(slowdown) + "x");
-      } else if (base_ms > slowdown * cur_ms && base_ms - cur_ms >= thresholds.min_time_ms) {
-        add(path, "median_ms", base_ms, cur_ms, Change::improvement,
-            "faster by more than " + format_number(slowdown) + "x");
-      }
+      const TimingJudgement judged = judge_timing(base_timing, cur_timing, timing_thresholds());
+      if (judged.change == TimingChange::none) continue;
+      const Change change = judged.change == TimingChange::slower   ? Change::regression
+                            : judged.change == TimingChange::faster ? Change::improvement
+                                                                    : Change::note;
+      add(path, "median_ms", finite_or_null(base_timing.median_ms),
+          finite_or_null(cur_timing.median_ms), change, judged.reason);
     }
     for (const auto& [path, p] : current_paths) {
       add(path, "median_ms", nullptr, finite_or_null(number_or_inf(p["timing"]["median_ms"])),
@@ -296,6 +313,10 @@ void validate(const CheckThresholds& t) {
   require("--max-slowdown", t.max_slowdown, 1);
   require("--max-error-growth", t.max_error_growth, 1);
   require("--min-time-ms", t.min_time_ms, 0);
+  if (!(t.significance > 0 && t.significance < 1)) {
+    throw InputError("--significance " + format_number(t.significance, "%g") +
+                     ": must be a number between 0 and 1, exclusive");
+  }
 }
 
 std::string to_string(Change change) {

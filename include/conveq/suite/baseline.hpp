@@ -13,7 +13,9 @@
 //     error, so twins that agreed bit for bit (error 0) and now differ by a few roundings do
 //     not count as an infinite growth;
 //   - a path's median time that grew by more than max_slowdown, and by at least min_time_ms
-//     (below that, timer and scheduler noise dominate);
+//     (below that, timer and scheduler noise dominate), when the two runs' samples differ
+//     beyond their noise (suite/timing_change.hpp: a Mann-Whitney U test at `significance`);
+//     a factor within the noise is a note;
 //   - a comparison or path of the baseline that the current report no longer has, a NaN or
 //     infinity where the baseline was finite, and a problem that stopped with an error.
 // A comparison, or a problem's verdict, that passed in the baseline and is mistrusted now is
@@ -36,12 +38,13 @@ struct CheckThresholds {
   double max_slowdown = 1.5;
   double max_error_growth = 4;
   double min_time_ms = 0.05;
+  double significance = 0.05;  // of the Mann-Whitney U test on the timing samples
   // The current report may hold only some of the baseline's problems (one --shard).
   bool subset = false;
 };
 
 // Throws InputError naming the option when a threshold is not a finite number >= 1
-// (min_time_ms: >= 0).
+// (min_time_ms: >= 0; significance: in (0, 1)).
 void validate(const CheckThresholds& thresholds);
 
 enum class Change { regression, mistrusted, improvement, note };
