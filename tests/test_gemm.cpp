@@ -43,7 +43,7 @@ std::vector<double> reference_gemm(bool ta, bool tb, int64_t m, int64_t n, int64
 }
 }  // namespace
 
-TEST_CASE("--gemm auto picks oneDNN for float32 when built, OpenBLAS otherwise", "[gemm]") {
+TEST_CASE("gemm auto picks oneDNN for float32 when built, OpenBLAS otherwise", "[gemm]") {
   const GemmProvider expected =
       built(GemmProvider::onednn) ? GemmProvider::onednn : GemmProvider::openblas;
   CHECK(conveq::resolve_gemm_provider("auto", DType::float32) == expected);
