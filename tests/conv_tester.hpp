@@ -38,6 +38,9 @@ class ConvTester {
     return *this;
   }
 
+  // --gemm for the im2col and gemm paths (default auto).
+  ConvTester& gemm(const std::string& provider) { return text(gemm_, provider); }
+
   conveq::Problem problem() const { return conveq::make_problem(options_); }
   std::string describe() const { return problem().options_string(); }
 
@@ -48,6 +51,7 @@ class ConvTester {
     run.warmup = 0;
     run.repeat = 1;
     run.paths = paths_;
+    run.gemm = gemm_;
     const conveq::Problem p = problem();
     const auto result = conveq::run_compare(p, run);
     const auto& report = result.report;
@@ -75,4 +79,5 @@ class ConvTester {
   }
   conveq::ProblemOptions options_;
   std::vector<std::string> paths_;
+  std::string gemm_ = "auto";
 };

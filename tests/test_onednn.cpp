@@ -405,7 +405,7 @@ TEST_CASE("BLAS gives the same bits after its threads were parked and resumed", 
     a[i] = static_cast<float>(i % 7) - 3.0f;
     b[i] = 0.25f * static_cast<float>(i % 5);
   }
-  conveq::set_blas_threads(2);
+  conveq::use_gemm_provider(conveq::GemmProvider::openblas, 2);
   conveq::gemm(false, false, n, n, n, a.data(), n, b.data(), n, false, before.data(), n);
   conveq::park_blas_threads();
   conveq::resume_blas_threads();

@@ -3,6 +3,7 @@
 #include <xtensor/xview.hpp>
 
 #include "conveq/core/parallel.hpp"
+#include "conveq/paths/gemm.hpp"
 
 namespace conveq {
 namespace {
@@ -37,7 +38,7 @@ BatchInvarianceResult check_batch_invariance(std::vector<RanPath<T>>& ran, const
     result.identical = result.identical && path.identical;
     result.paths.push_back(path);
   }
-  set_blas_threads(threads);
+  set_gemm_threads(threads);
   return result;
 }
 

@@ -1,6 +1,7 @@
 #include "conveq/check/determinism.hpp"
 
 #include "conveq/core/parallel.hpp"
+#include "conveq/paths/gemm.hpp"
 
 namespace conveq {
 
@@ -23,7 +24,7 @@ DeterminismResult check_determinism(std::vector<RanPath<T>>& ran, const Problem&
     result.identical = result.identical && path.identical;
     result.paths.push_back(path);
   }
-  set_blas_threads(threads);
+  set_gemm_threads(threads);
   return result;
 }
 

@@ -99,6 +99,10 @@ void add_run_options(CLI::App& app, CompareCommandOptions& o) {
   app.add_option("--warmup", o.warmup, "Untimed runs per path")->capture_default_str();
   app.add_option("--repeat", o.repeat, "Timed runs per path")->capture_default_str();
   app.add_option("--paths", o.paths, "Comma-separated paths to run (default: all)");
+  app.add_option("--gemm", o.gemm,
+                 "The GEMM of the im2col and gemm paths: auto (oneDNN's sgemm for float32 when "
+                 "built with it, else OpenBLAS), openblas, onednn")
+      ->capture_default_str();
   app.add_option("--atol", o.atol, "Absolute tolerance: |a-b| <= atol + rtol*|b|");
   app.add_option("--rtol", o.rtol, "Relative tolerance (see --atol)");
   app.add_flag("--equal-nan", o.equal_nan, "Count NaN == NaN as a match");
@@ -136,6 +140,7 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   run.warmup = static_cast<int>(parse_integer("--warmup", o.warmup, 0, 1000000));
   run.repeat = static_cast<int>(parse_integer("--repeat", o.repeat, 1, 1000000));
   run.paths = split_list(o.paths);
+  run.gemm = o.gemm;
   if (!o.paths.empty() && run.paths.empty()) {
     throw InputError("--paths " + o.paths + ": names no path; give a comma-separated list");
   }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "conveq/core/parallel.hpp"
+#include "conveq/paths/gemm.hpp"
 
 namespace conveq {
 
@@ -25,7 +26,7 @@ RanPath<T> prepare_path(Path<T>& path, const Problem& problem, const ConvData<T>
 template <typename T>
 xt::xtensor<T, 1> run_once(Path<T>& path, const Problem& problem, const ConvData<T>& data,
                            int threads) {
-  set_blas_threads(threads);
+  set_gemm_threads(threads);
   RanPath<T> ran = prepare_path(path, problem, data, threads);
   path.run(ran.output.data());
   path.finish(ran.output.data());

@@ -7,6 +7,7 @@
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/parallel.hpp"
+#include "conveq/paths/gemm.hpp"
 #include "conveq/io/tensor_files.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
@@ -27,6 +28,7 @@ void validate(const RunOptions& options) {
   if (options.repeat < 1) {
     throw InputError("--repeat " + std::to_string(options.repeat) + ": must be at least 1");
   }
+  validate_gemm_name(options.gemm);
   if (options.warmup < 0) {
     throw InputError("--warmup " + std::to_string(options.warmup) + ": must be non-negative");
   }
@@ -46,6 +48,7 @@ std::string repro_command(const Problem& p, const RunOptions& o, const TensorFil
   if (o.threads > 0) s << " --threads " << o.threads;
   s << " --warmup " << o.warmup << " --repeat " << o.repeat;
   if (!o.paths.empty()) s << " --paths " << join(o.paths, ",");
+  if (o.gemm != "auto") s << " --gemm " << o.gemm;
   if (o.atol) s << " --atol " << *o.atol;
   if (o.rtol) s << " --rtol " << *o.rtol;
   if (o.compare.equal_nan) s << " --equal-nan";

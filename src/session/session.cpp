@@ -88,8 +88,11 @@ std::vector<double> time_round_robin(std::vector<RanPath<T>>& ran, const Problem
   const auto blocks = timing_blocks(ran);
   for (const auto& block : blocks) {
     const bool with_reference = &block == &blocks.back();
-    if (blocks.size() > 1 && &block == &blocks.front()) park_blas_threads();
-    if (blocks.size() > 1 && with_reference) resume_blas_threads();
+    // OpenBLAS's threads run only in conveq's own block, and only when it is the GEMM.
+    if (!with_reference) park_blas_threads();
+    if (with_reference && current_gemm_provider() == GemmProvider::openblas) {
+      resume_blas_threads();
+    }
     for (int w = 0; w < options.warmup; ++w) {
       for (auto* r : block) r->path->run(r->output.data());
       if (with_reference) compute_reference(problem, data, threads, reference);
@@ -167,6 +170,7 @@ CompareReport start_report(const Problem& problem, const RunOptions& options,
   report.reference_accumulation = reference_accumulation(problem.dtype);
   report.reference_unit_roundoff = reference_unit_roundoff(problem.dtype);
   report.repro = repro_command(problem, options, files);
+  report.gemm = describe_gemm_provider(resolve_gemm_provider(options.gemm, problem.dtype));
   report.files = files;
   return report;
 }
@@ -178,7 +182,7 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
                              const ConvData<T>& data, PathList<T> paths, const TensorFiles* files) {
   CompareReport report = start_report(problem, options, files);
   const int threads = report.threads;
-  set_blas_threads(threads);
+  use_gemm_provider(resolve_gemm_provider(options.gemm, problem.dtype), threads);
   auto ran = prepare_paths(paths, problem, data, options, threads, report.skipped_paths);
 
   ReferenceOutput reference;

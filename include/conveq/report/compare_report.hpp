@@ -13,6 +13,7 @@
 #include "conveq/core/problem.hpp"
 #include "conveq/core/timing.hpp"
 #include "conveq/paths/backend.hpp"
+#include "conveq/paths/gemm.hpp"
 #include "conveq/session/run_options.hpp"
 
 namespace conveq {
@@ -47,6 +48,7 @@ struct CompareReport {
   std::optional<BatchInvarianceResult> batch_invariance;  // --check-batch-invariance
   Verdict verdict;
   std::string repro;
+  GemmInfo gemm;  // who multiplied for the im2col and gemm paths
   const TensorFiles* files = nullptr;  // the .npy files read, if any (the report's `inputs`)
 };
 

@@ -17,6 +17,9 @@ struct RunOptions {
   int warmup = 1;
   int repeat = 5;
   std::vector<std::string> paths;  // empty: every path
+  // --gemm: who multiplies for the im2col and gemm paths ("auto", "openblas", "onednn";
+  // paths/gemm.hpp).
+  std::string gemm = "auto";
   std::optional<double> atol, rtol;
   CompareOptions compare;
   // Run every path again, and again with another thread count: bit-identical outputs?
