@@ -9,6 +9,9 @@
 //           this CPU, switched between calls in one process
 //   gemm    conv1d/conv2d/conv2d_hw im2col and linear/gemm against a direct cblas_sgemm on
 //           the same matrices, at the three shapes of issue 7
+//   providers the GEMM paths through each --gemm provider (OpenBLAS, oneDNN's sgemm) against
+//           that provider's direct GEMM on the same matrices; kernel 3: on the same column matrix
+//   inside  each path (own and library) inside a full `conveq compare` against the path alone
 //   bias    how a GEMM path can add the bias: prefill + beta = 1, beta = 0 + a pass, none
 //   direct  the naive paths and the reference, 1 thread and all threads, bit-identity across
 //           thread counts, and a naive path timed right after a GEMM versus after a pause
@@ -27,6 +30,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -38,8 +42,11 @@
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/problem.hpp"
 #include "conveq/core/timing.hpp"
+#include "conveq/paths/gemm.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
+#include "conveq/session/run_options.hpp"
+#include "conveq/session/session.hpp"
 
 // In OpenBLAS's DYNAMIC_ARCH builds (Debian's): re-run its kernel selection, which reads
 // OPENBLAS_CORETYPE. Weak, so that other builds link; the kernels section is then skipped.
@@ -57,7 +64,8 @@ struct Options {
   int threads = conveq::hardware_threads();
   int reps = 21;
   bool quick = false;
-  std::vector<std::string> sections{"peak", "kernels", "gemm", "bias", "direct", "sweep"};
+  std::vector<std::string> sections{"peak",   "kernels", "gemm",   "providers",
+                                    "inside", "bias",    "direct", "sweep"};
   std::string json_path;
 };
 
@@ -364,6 +372,121 @@ json section_gemm(const Options& o, const std::vector<Shape>& shapes) {
 }
 
 // ---------------------------------------------------------------------------------------
+// providers: the GEMM paths through each --gemm provider, against that provider's direct
+// call on the same matrices (pointwise shapes) or on the same column matrix (kernel 3).
+json provider_shape(const Options& o, const Shape& s, conveq::GemmProvider provider) {
+  const Problem p = make(s);
+  const ConvData<float> data = conveq::fill_data<float>(p);
+  const double flops = p.flops();
+  const int64_t n = p.batch, cin = p.in_channels, cout = p.out_channels, l = p.length();
+  const int64_t k = p.kernel_w, pad = (k - 1) / 2, rows = cin * k;
+  conveq::use_gemm_provider(provider, o.threads);
+  std::vector<Prepared> paths;
+  for (const char* name : {"conv1d/im2col", "conv2d/im2col", "conv2d_hw/im2col", "linear/gemm"}) {
+    Prepared r{find_path(name), {}};
+    if (!r.path->skip_reason(p).empty() || !r.path->opt_in().empty()) continue;
+    paths.push_back(prepare(name, p, data, o.threads));
+  }
+  // The column matrix of sample b, built once here (stride 1, 'same'): the direct GEMM's
+  // input, (Cin*K x L); for K = 1 it is the input itself.
+  std::vector<float> columns(static_cast<size_t>(n * rows * l), 0.0f);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t c = 0; c < cin; ++c)
+      for (int64_t t = 0; t < k; ++t)
+        for (int64_t x = 0; x < l; ++x) {
+          const int64_t at = x + t - pad;
+          if (at >= 0 && at < l) {
+            columns[static_cast<size_t>((b * rows + c * k + t) * l + x)] =
+                data.input[static_cast<size_t>((b * cin + c) * l + at)];
+          }
+        }
+  std::vector<float> y(static_cast<size_t>(n * cout * l));
+  auto direct = [&] {
+    for (int64_t b = 0; b < n; ++b) {
+      conveq::gemm(false, false, cout, l, rows, data.weight.data(), rows,
+                   columns.data() + b * rows * l, l, false, y.data() + b * cout * l, l);
+    }
+  };
+  std::vector<std::function<void()>> jobs{direct};
+  for (auto& r : paths) jobs.push_back([&r] { r.path->run(r.output.data()); });
+  const auto samples = round_robin(jobs, o.reps);
+  const json yardstick =
+      entry("direct " + conveq::to_string(provider) + " GEMM", samples[0], flops);
+  std::printf("%s, --gemm %s (%s), %d threads\n", shape_name(s).c_str(),
+              conveq::to_string(provider).c_str(),
+              conveq::describe_gemm_provider(provider).kernel.c_str(), o.threads);
+  print_entry(yardstick);
+  json row = {{"shape", shape_name(s)},
+              {"provider", conveq::to_string(provider)},
+              {"kernel", conveq::describe_gemm_provider(provider).kernel},
+              {"direct", yardstick},
+              {"paths", json::array()}};
+  for (size_t j = 0; j < paths.size(); ++j) {
+    paths[j].path->finish(paths[j].output.data());
+    json e = entry(paths[j].path->name(), samples[j + 1], flops);
+    e["ratio_to_direct"] = yardstick["median_ms"].get<double>() / e["median_ms"].get<double>();
+    char extra[64];
+    std::snprintf(extra, sizeof extra, "x%.3f of the direct GEMM",
+                  e["ratio_to_direct"].get<double>());
+    print_entry(e, extra);
+    row["paths"].push_back(e);
+  }
+  return row;
+}
+
+json section_providers(const Options& o, const std::vector<Shape>& shapes) {
+  json out = json::array();
+  for (const Shape& s : shapes) {
+    for (conveq::GemmProvider provider : conveq::built_gemm_providers()) {
+      out.push_back(provider_shape(o, s, provider));
+    }
+  }
+  conveq::use_gemm_provider(conveq::GemmProvider::openblas, o.threads);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// inside: each path's median inside a full `conveq compare` (every path, library blocks,
+// the reference; the session's own timing) against the path timed alone, alternating the two
+// so that the machine's drift spreads over both. A ratio above 1 is what running beside the
+// other paths and thread pools costs.
+json section_inside(const Options& o, const Shape& s) {
+  const Problem p = make(s);
+  const ConvData<float> data = conveq::fill_data<float>(p);
+  conveq::RunOptions run;
+  run.threads = o.threads;
+  run.repeat = o.quick ? 1 : 5;
+  std::map<std::string, std::vector<double>> inside, alone;
+  const int rounds = o.quick ? 1 : 5;
+  for (int round = 0; round < rounds; ++round) {
+    const auto result =
+        conveq::run_compare_on<float>(p, run, data, conveq::all_paths<float>(), nullptr);
+    for (const auto& path : result.report["paths"]) {
+      if (path["name"] == "reference") continue;
+      inside[path["name"]].push_back(path["timing"]["median_ms"]);
+    }
+    for (const auto& [name, medians] : inside) {
+      (void)medians;
+      conveq::use_gemm_provider(conveq::resolve_gemm_provider("auto", p.dtype), o.threads);
+      Prepared r = prepare(name, p, data, o.threads);
+      const auto samples = round_robin({[&r] { r.path->run(r.output.data()); }}, run.repeat);
+      alone[name].push_back(median(samples[0]));
+    }
+  }
+  std::printf("%s, %d threads: path median inside a full compare / alone (medians of %d)\n",
+              shape_name(s).c_str(), o.threads, rounds);
+  json out = json::array();
+  for (const auto& [name, medians] : inside) {
+    const double in = median(medians), by_itself = median(alone[name]);
+    std::printf("  %-24s inside %9.4f ms  alone %9.4f ms  ratio %.3f\n", name.c_str(), in,
+                by_itself, in / by_itself);
+    out.push_back(
+        {{"name", name}, {"inside_ms", in}, {"alone_ms", by_itself}, {"ratio", in / by_itself}});
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
 // bias: ways to add a per-row bias to C = W X, on the conv layout (one row per channel).
 json section_bias(const Options& o, const std::vector<Shape>& shapes) {
   json out = json::array();
@@ -599,9 +722,10 @@ Options parse(int argc, char** argv) {
       o.quick = true;
       o.reps = 1;
     } else {
-      std::fprintf(stderr,
-                   "usage: conveq_bench [--threads T] [--reps R] [--sections "
-                   "peak,kernels,gemm,bias,direct,sweep] [--json FILE] [--quick]\n");
+      std::fprintf(
+          stderr,
+          "usage: conveq_bench [--threads T] [--reps R] [--sections "
+          "peak,kernels,gemm,providers,inside,bias,direct,sweep] [--json FILE] [--quick]\n");
       std::exit(arg == "--help" ? 0 : 2);
     }
   }
@@ -641,6 +765,12 @@ int main(int argc, char** argv) {
   if (wants(o, "peak")) report["peak"] = section_peak(o);
   if (wants(o, "kernels")) report["kernels"] = section_kernels(o, gemm_shapes);
   if (wants(o, "gemm")) report["gemm"] = section_gemm(o, gemm_shapes);
+  if (wants(o, "providers")) {
+    std::vector<Shape> shapes = gemm_shapes;
+    shapes.push_back(o.quick ? Shape{1, 4, 6, 50, 3, "same"} : Shape{8, 256, 256, 4096, 3, "same"});
+    report["providers"] = section_providers(o, shapes);
+  }
+  if (wants(o, "inside")) report["inside"] = section_inside(o, gemm_shapes.front());
   if (wants(o, "bias")) report["bias"] = section_bias(o, {gemm_shapes.front(), gemm_shapes.back()});
   if (wants(o, "direct")) {
     report["direct"] = section_direct(o, direct_shapes);

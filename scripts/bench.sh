@@ -140,6 +140,21 @@ for label, run in runs:
                   f"{vs_torch:>15} {pct:>7}")
         if t:
             print(f"  {row['shape']:<20} {'torch F.conv1d':<18} {t['gflops']:8.1f}   (faster OpenMP wait policy)")
+if bench.get("providers"):
+    print("\nGEMM providers (--gemm): each path against its provider's direct GEMM, and the FMA peak:")
+    print(f"  {'shape':<26} {'provider':<9} {'path':<18} {'GFLOP/s':>8} {'x direct':>9} {'% peak':>7}")
+    for row in bench["providers"]:
+        d = row["direct"]
+        pct = f"{100 * d['gflops'] / peak:.0f}%" if peak else "-"
+        print(f"  {row['shape']:<26} {row['provider']:<9} {'direct GEMM':<18} {d['gflops']:8.1f} {'':>9} {pct:>7}")
+        for p in row["paths"]:
+            pct = f"{100 * p['gflops'] / peak:.0f}%" if peak else "-"
+            print(f"  {row['shape']:<26} {row['provider']:<9} {p['name']:<18} {p['gflops']:8.1f} "
+                  f"{p['ratio_to_direct']:9.3f} {pct:>7}")
+if bench.get("inside"):
+    print("\nInside a full conveq compare against alone (median time ratio; 1.05 = 5% slower inside):")
+    for e in bench["inside"]:
+        print(f"  {e['name']:<24} {e['ratio']:.3f}  ({e['inside_ms']:.4f} ms inside, {e['alone_ms']:.4f} ms alone)")
 if bench.get("kernels"):
     k = bench["kernels"]
     print(f"\nOpenBLAS kernels, {k['automatic']} (its own choice) against {k['configured']} (as configured):")
