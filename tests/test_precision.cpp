@@ -190,7 +190,7 @@ TEST_CASE("correct float32 sums are never flagged, coherent ones included", "[pr
   }
 }
 
-TEST_CASE("--allow-reduced-precision accepts what it names and no less", "[precision]") {
+TEST_CASE("allow-reduced-precision accepts what it names and no less", "[precision]") {
   const Emulation e = emulation(1024, 3);
   const auto tf32 = [](double v) { return round_to_bits(v, 10); };
   const auto bf16 = [](double v) { return round_to_bits(v, 7); };
@@ -216,7 +216,7 @@ TEST_CASE("--allow-reduced-precision accepts what it names and no less", "[preci
   CHECK(broken.mismatches == 1);
 }
 
-TEST_CASE("a float16 file with a 3 % error fails; a correct one passes", "[precision]") {
+TEST_CASE("a float16 file with a 3 % error fails, a correct one is never flagged", "[precision]") {
   const Emulation e = emulation(256, 9);
   std::vector<double> correct, off;
   for (size_t i = 0; i < e.reference.value.size(); ++i) {
@@ -282,7 +282,7 @@ TEST_CASE("the probabilistic band is reported beside the bound", "[precision]") 
   CHECK(conveq::band_confidence(1, 0x1p-24) == Approx(1 - 2 * std::exp(-12.5)));
 }
 
-TEST_CASE("--allow-reduced-precision values", "[precision]") {
+TEST_CASE("allow-reduced-precision values", "[precision]") {
   CHECK(conveq::parse_precision_allowance("tf32").bits == 11);
   CHECK(conveq::parse_precision_allowance("bfloat16").bits == 8);
   CHECK(conveq::parse_precision_allowance("float16").bits == 11);

@@ -188,7 +188,7 @@ TEST_CASE("emulated --expect files are judged end to end", "[precision]") {
   CHECK(expected_vs_reference(off)["precision"]["reduced"] == true);
 }
 
-TEST_CASE("--allow-reduced-precision refuses bad values", "[precision][cli]") {
+TEST_CASE("allow-reduced-precision refuses bad values", "[precision][cli]") {
   const CliResult r =
       run_conveq("compare --in 4 --out 4 --length 8 --allow-reduced-precision tf16");
   CHECK(r.exit_status == 2);
