@@ -232,7 +232,23 @@ TEST_CASE("a float16 file with a 3 % error fails, a correct one is never flagged
   CHECK(bad.mismatches == 0);  // float16's bound at 2,305 terms is no bound at all
   CHECK(bad.status == Status::failed);
   CHECK(bad.precision.reduced);
-  CHECK_THAT(bad.reason, Catch::Contains("not float16 file (float32 computation)"));
+  CHECK_THAT(bad.reason, Catch::Contains("not float32 sums stored as float16"));
+}
+
+TEST_CASE("the reference's l2 scale is sqrt(sum (w x)^2 + b^2)", "[precision]") {
+  const Emulation e = emulation(16, 9);
+  const auto square = [](double v) { return v * v; };
+  const std::vector<double> squares = emulate(e, identity, square, identity);
+  // Summed in double from the bias: emulate's sum starts at b, so add b^2 - b.
+  const conveq::Problem& p = e.problem;
+  for (int64_t o = 0; o < p.out_channels; ++o) {
+    for (int64_t t = 0; t < p.out_width(); ++t) {
+      const auto i = static_cast<size_t>(o * p.out_width() + t);
+      const double b = e.data.bias(o);
+      const double direct = std::sqrt(squares[i] - b + b * b);
+      CHECK(e.reference.l2_scale(i) == Approx(direct).epsilon(1e-6));
+    }
+  }
 }
 
 TEST_CASE("precision statistic: exclusions, too few outputs and no error", "[precision]") {

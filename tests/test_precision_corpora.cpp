@@ -168,6 +168,10 @@ TEST_CASE("emulated --expect files are judged end to end", "[precision]") {
   CHECK(std::abs(c["precision"]["effective_precision_bits"].get<double>() - 11) <= 1.5);
   CHECK_THAT(c["reason"].get<std::string>(), Catch::Contains("consistent with TF32"));
   CHECK(c["probabilistic_band"]["outputs_beyond"].get<int64_t>() > 0);
+  const CliResult text =
+      run_conveq("compare " + files + q(dir / "expect_tf32.npy") + kQuick + " --format text");
+  CHECK_THAT(text.out, Catch::Contains("bits (expected)"));
+  CHECK_THAT(text.out, Catch::Contains("    about 11.0 bits of precision: consistent with TF32"));
   // Accepted knowingly: passed, and recorded in the run, the comparison and the verdict.
   const json allowed =
       compare_json(files + q(dir / "expect_tf32.npy") + " --allow-reduced-precision tf32", {0});

@@ -182,18 +182,24 @@ PrecisionModel path_precision_model(const Problem& p, int sides) {
   return m;
 }
 
-// The file's tool summed in (at least) the working dtype and stored its result, perhaps in a
-// coarser format; conveq's inputs may be the file's rounded into the working dtype.
+// The file's tool summed at least as precisely as the working dtype and as float32, and no more
+// precisely than it stored (a float32 file is float32 sums, also with --dtype float64; a float16
+// file is float32 sums stored as float16, as most kernels do: one that summed in float16 is what
+// the rule is for). A coarser stored type rounds the sums once more; conveq's inputs may be the
+// file's rounded into the working dtype.
 PrecisionModel expected_precision_model(const Problem& p, const ExpectedOrigin& origin,
                                         bool vs_reference) {
   PrecisionModel m = path_precision_model(p, vs_reference ? 1 : 2);
-  const double u_work = m.accumulation_u;
-  if (origin.stored_unit_roundoff > u_work) {
-    m.storage_u = origin.stored_unit_roundoff;
-    m.significand_bits = -std::ilogb(m.storage_u);
-    m.min_l2_scale = min_l2_scale(m.storage_u);
-    m.format = format_name(m.storage_u) + " file (" + m.format + " computation)";
+  const double u_work = m.accumulation_u, u_stored = origin.stored_unit_roundoff;
+  m.accumulation_u = std::max(u_work, std::min(u_stored, unit_roundoff(DType::float32)));
+  m.significand_bits = -std::ilogb(m.accumulation_u);
+  m.format = format_name(m.accumulation_u);
+  if (u_stored > m.accumulation_u) {
+    m.storage_u = u_stored;
+    m.significand_bits = -std::ilogb(u_stored);
+    m.format += " sums stored as " + format_name(u_stored);
   }
+  m.min_l2_scale = min_l2_scale(std::max(m.accumulation_u, u_stored));
   if (origin.inputs_rounded) m.input_u = u_work;
   return m;
 }
