@@ -307,3 +307,35 @@ TEST_CASE("allow-reduced-precision values", "[precision]") {
     CHECK_THROWS_AS(conveq::parse_precision_allowance(bad), conveq::InputError);
   }
 }
+
+TEST_CASE("a float32 file of float32 sums is not flagged under --dtype float64", "[precision]") {
+  const Emulation e = emulation(1024, 9);
+  conveq::Problem p = e.problem;
+  p.dtype = conveq::DType::float64;
+  conveq::ConvData<double> data = conveq::allocate_data<double>(p);
+  std::copy(e.data.input.begin(), e.data.input.end(), data.input.begin());
+  std::copy(e.data.weight.begin(), e.data.weight.end(), data.weight.begin());
+  std::copy(e.data.bias.begin(), e.data.bias.end(), data.bias.begin());
+  conveq::ReferenceOutput reference;
+  conveq::compute_reference(p, data, 2, reference);
+  const auto to_float = [](double v) { return double(static_cast<float>(v)); };
+  const std::vector<double> output = emulate(e, identity, to_float, to_float);
+  const conveq::ExpectedOrigin origin{0x1p-24, false};
+  conveq::CompareInput in;
+  in.a = output;
+  in.b = {reference.value.data(), reference.value.size()};
+  in.scale = {reference.scale.data(), reference.scale.size()};
+  in.l2_scale = {reference.l2_scale.data(), reference.l2_scale.size()};
+  in.shape = p.output_shape();
+  in.dtype = p.dtype;
+  in.tolerance = conveq::expected_vs_reference_tolerance(p, origin);
+  in.precision = conveq::expected_precision_model(p, origin, true);
+  const auto r = conveq::compare_outputs(in, {});
+  INFO(r.reason);
+  CHECK(r.precision.format == "float32");
+  CHECK(r.status == Status::passed);
+  CHECK_FALSE(r.precision.reduced);
+  // The same sums judged as float64 ones would be flagged: the model is what keeps them apart.
+  in.precision = conveq::path_precision_model(p, 1);
+  CHECK(conveq::compare_outputs(in, {}).precision.reduced);
+}
