@@ -259,6 +259,12 @@ TEST_CASE("precision statistic: exclusions, too few outputs and no error", "[pre
   const auto with_nan = judge_expected(e, out);
   CHECK(with_nan.precision.excluded_nonfinite == 1);
   CHECK(with_nan.precision.outputs == e.problem.output_elements() - 1);
+  // A huge error keeps the statistic finite (capped at 2^64 times the scale) and fails.
+  out[1] = 1e300;
+  const auto huge = judge_expected(e, out);
+  CHECK(std::isfinite(huge.precision.rms_normalised_error));
+  CHECK(huge.precision.effective_bits < -50);
+  CHECK(huge.status == Status::failed);
   // Exactly the reference: no error at all reads +inf bits, never reduced.
   const std::vector<double> same(e.reference.value.begin(), e.reference.value.end());
   const auto exact = judge_expected(e, same);

@@ -16,6 +16,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Relative errors divide by max(|b|, scale / 1024): where cancellation has eaten more than
 // 10 bits of the output, the yardstick becomes the computation's magnitude instead.
 constexpr double kRelativeFloor = 1.0 / 1024.0;
+// The largest normalised error (and |expected| / l2) the precision statistic counts.
+constexpr double kMaxNormalised = 0x1p64;
 // "Nearly all zero": at least this share of the expected output is exactly zero.
 constexpr double kMostlyZeroShare = 0.99;
 // "Mostly non-finite": at least this share of the expected output is infinite or NaN (and
@@ -232,7 +234,10 @@ struct PrecisionStatistic {
     } else if (!(scale > 0 && scale >= min_l2)) {
       ++result.excluded_small_scale;
     } else {
-      const double normalised = diff / scale, coherent = b / scale;
+      // Capped so that the sums stay finite for any two float64 outputs: an error 2^64 times
+      // its scale reads -63 bits either way.
+      const double normalised = std::min(diff / scale, kMaxNormalised);
+      const double coherent = std::min(std::abs(b) / scale, kMaxNormalised);
       sum_squares += normalised * normalised;
       sum_coherence += coherent * coherent;
       max_normalised = std::max(max_normalised, normalised);
