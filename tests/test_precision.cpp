@@ -214,6 +214,8 @@ TEST_CASE("allow-reduced-precision accepts what it names and no less", "[precisi
   const auto broken = judge_expected(e, wrong, 0x1p-24, allow_bf16);
   CHECK(broken.status == Status::failed);
   CHECK(broken.mismatches == 1);
+  CHECK_THAT(broken.reason, Catch::StartsWith("1 of 96 elements outside the tolerance; about "));
+  CHECK_THAT(broken.reason, !Catch::Contains("accepts"));
 }
 
 TEST_CASE("a float16 file with a 3 % error fails, a correct one is never flagged", "[precision]") {

@@ -397,9 +397,9 @@ std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected,
   return "";
 }
 
-// Why a result inside the bound is failed for its precision: what it reads, what its dtype
-// should read, and the format it looks like.
-std::string reduced_precision_reason(const PrecisionResult& p, int64_t terms) {
+// Why a result is failed for its precision: what it reads, what its dtype should read, and the
+// format it looks like; inside the bound, what --allow-reduced-precision would accept.
+std::string reduced_precision_reason(const PrecisionResult& p, int64_t terms, bool inside_bound) {
   std::ostringstream why;
   why << "about " << format_number(p.effective_bits, "%.1f") << " bits of precision: ";
   if (!p.nearest_format.empty()) {
@@ -411,6 +411,7 @@ std::string reduced_precision_reason(const PrecisionResult& p, int64_t terms) {
   why << " (a correct result of " << terms << "-term sums reads at least "
       << format_number(p.expected_bits, "%.1f") << "; below "
       << format_number(p.threshold_bits, "%.1f") << " fails)";
+  if (!inside_bound) return why.str();
   if (p.allowance) {
     why << "; --allow-reduced-precision " << p.allowance->given << " accepts down to "
         << format_number(p.allowance->bits - kAllowanceSlackBits, "%.1f") << " bits";
@@ -431,11 +432,11 @@ void judge(const CompareInput& in, ExpectedProfile& expected, ComparisonResult& 
     if (r.inf_mismatches > 0) why << " (" << r.inf_mismatches << " infinity mismatches)";
     // Beyond the bound, the precision still says what the result looks like.
     if (r.precision.reduced)
-      why << "; " << reduced_precision_reason(r.precision, in.precision.terms);
+      why << "; " << reduced_precision_reason(r.precision, in.precision.terms, false);
     r.reason = why.str();
   } else if (r.precision.reduced && !r.precision.accepted) {
     r.status = Status::failed;
-    r.reason = reduced_precision_reason(r.precision, in.precision.terms);
+    r.reason = reduced_precision_reason(r.precision, in.precision.terms, true);
   } else if (r.elements > 0) {
     r.reason = mistrust_reason(in, expected, r.nonfinite_agreements);
     if (!r.reason.empty()) r.status = Status::mistrusted;
