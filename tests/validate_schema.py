@@ -81,6 +81,15 @@ def main():
                                           ("bias", "--bias"), ("output", "--expect"))
                  for arg in (option, os.path.join(golden, name + ".npy"))],
                "--report", path("files.json"), expect={0})
+        # Emulated TF32 output (scripts/make_precision_fixtures.py): failed for its precision,
+        # then accepted knowingly.
+        precision = os.path.join(source, "tests", "data", "precision")
+        tf32 = [arg for name in ("input", "weight", "bias")
+                for arg in ("--" + name, os.path.join(precision, name + ".npy"))]
+        tf32 += ["--padding", "4", "--expect", os.path.join(precision, "expect_tf32.npy")]
+        conveq(binary, "compare", *tf32, *quick, "--report", path("reduced.json"), expect={1})
+        conveq(binary, "compare", *tf32, "--allow-reduced-precision", "tf32", *quick,
+               "--report", path("reduced_allowed.json"), expect={0})
         with open(path("smoke.json"), "w") as out:
             out.write(conveq(binary, "run", smoke, "--format", "json", expect={0}))
         conveq(binary, "run", failing, "--report", path("suite_failing.json"), expect={1})
@@ -135,6 +144,8 @@ def main():
         if not rejected:
             failures.append(f"the schema accepts a {what}")
 
+    if not any(c["precision"]["nearest_format"] for c in reports["reduced.json"]["comparisons"]):
+        failures.append("reduced.json: no reduced comparison; its schema went unexercised")
     if "inputs" not in reports["files.json"]:
         failures.append("files.json: no inputs; its schema went unexercised")
     for field in ("determinism", "batch_invariance"):

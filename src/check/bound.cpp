@@ -36,6 +36,18 @@ double underflow_error(double unit_roundoff) {
   return unit_roundoff == std::ldexp(1.0, -11) ? std::ldexp(1.0, -25) : 0.0;
 }
 
+// lambda sqrt(n) u: Higham and Mary's probabilistic counterpart of gamma_n(u).
+double band(int64_t n, double u) {
+  return kBandLambda * std::sqrt(static_cast<double>(n)) * u;
+}
+
+// Outputs whose l2 scale is below 8 smallest subnormals / u of the format: there an underflow
+// (an absolute error of half a subnormal) is more than u/16 of the scale, so the normalised
+// error measures underflow, not precision.
+double min_l2_scale(double unit_roundoff) {
+  return 8.0 * smallest_subnormal(unit_roundoff) / unit_roundoff;
+}
+
 // The external output: computed by an unknown tool, presumably at least as precisely as the
 // coarser of the working dtype (normally the inputs' own) and its stored dtype. With u that
 // coarser unit roundoff and n the terms of one output, Higham's bound gamma_n(u) * scale
@@ -54,6 +66,8 @@ Tolerance expected_tolerance(const Problem& p, const ExpectedOrigin& origin, boo
   t.unit_roundoff = u;
   const double other = vs_reference ? gamma(n, u_ref) : gamma(n, u_work);
   t.scale_factor = (gamma(t.terms, u) + other) * scale_inflation(p);
+  t.band_scale_factor =
+      (band(t.terms, u) + band(n, vs_reference ? u_ref : u_work)) * scale_inflation(p);
   t.value_factor = vs_reference ? reference_storage_rounding(p) : 0.0;
   t.atol = static_cast<double>(n + 1) * underflow_error(u);
   const std::string gamma_e = "gamma_" + std::to_string(t.terms) + "(u_expect)";
@@ -101,6 +115,8 @@ Tolerance path_vs_reference_tolerance(const Problem& p) {
   t.unit_roundoff = unit_roundoff(p.dtype);
   const double u_ref = reference_unit_roundoff(p.dtype);
   t.scale_factor = (gamma(t.terms, t.unit_roundoff) + gamma(t.terms, u_ref)) * scale_inflation(p);
+  t.band_scale_factor =
+      (band(t.terms, t.unit_roundoff) + band(t.terms, u_ref)) * scale_inflation(p);
   t.value_factor = reference_storage_rounding(p);
   t.atol = underflow_allowance(p);
   std::ostringstream f;
@@ -116,6 +132,7 @@ Tolerance path_vs_path_tolerance(const Problem& p) {
   t.terms = output_sum_terms(p);
   t.unit_roundoff = unit_roundoff(p.dtype);
   t.scale_factor = 2.0 * gamma(t.terms, t.unit_roundoff) * scale_inflation(p);
+  t.band_scale_factor = 2.0 * band(t.terms, t.unit_roundoff) * scale_inflation(p);
   t.atol = 2.0 * underflow_allowance(p);
   t.formula = "|a - b| <= 2 * gamma_" + std::to_string(t.terms) +
               "(u) * sum|w||x|+|b| + 2n * (smallest subnormal)";
@@ -146,6 +163,45 @@ Tolerance expected_vs_reference_tolerance(const Problem& problem, const Expected
 
 Tolerance expected_vs_path_tolerance(const Problem& problem, const ExpectedOrigin& origin) {
   return expected_tolerance(problem, origin, false);
+}
+
+double band_confidence(int64_t terms, double unit_roundoff) {
+  const double a = kBandLambda * (1.0 - unit_roundoff);
+  return std::max(0.0, 1.0 - static_cast<double>(terms) * 2.0 * std::exp(-a * a / 2.0));
+}
+
+PrecisionModel path_precision_model(const Problem& p, int sides) {
+  PrecisionModel m;
+  m.applies = true;
+  m.accumulation_u = unit_roundoff(p.dtype);
+  m.terms = output_sum_terms(p);
+  m.sides = sides;
+  m.significand_bits = mantissa_bits(p.dtype);
+  m.min_l2_scale = min_l2_scale(m.accumulation_u);
+  m.format = to_string(p.dtype);
+  return m;
+}
+
+// The file's tool summed at least as precisely as the working dtype and as float32, and no more
+// precisely than it stored (a float32 file is float32 sums, also with --dtype float64; a float16
+// file is float32 sums stored as float16, as most kernels do: one that summed in float16 is what
+// the rule is for). A coarser stored type rounds the sums once more; conveq's inputs may be the
+// file's rounded into the working dtype.
+PrecisionModel expected_precision_model(const Problem& p, const ExpectedOrigin& origin,
+                                        bool vs_reference) {
+  PrecisionModel m = path_precision_model(p, vs_reference ? 1 : 2);
+  const double u_work = m.accumulation_u, u_stored = origin.stored_unit_roundoff;
+  m.accumulation_u = std::max(u_work, std::min(u_stored, unit_roundoff(DType::float32)));
+  m.significand_bits = -std::ilogb(m.accumulation_u);
+  m.format = format_name(m.accumulation_u);
+  if (u_stored > m.accumulation_u) {
+    m.storage_u = u_stored;
+    m.significand_bits = -std::ilogb(u_stored);
+    m.format += " sums stored as " + format_name(u_stored);
+  }
+  m.min_l2_scale = min_l2_scale(std::max(m.accumulation_u, u_stored));
+  if (origin.inputs_rounded) m.input_u = u_work;
+  return m;
 }
 
 double error_growth_unit(DType dtype) {

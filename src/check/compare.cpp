@@ -16,6 +16,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Relative errors divide by max(|b|, scale / 1024): where cancellation has eaten more than
 // 10 bits of the output, the yardstick becomes the computation's magnitude instead.
 constexpr double kRelativeFloor = 1.0 / 1024.0;
+// The largest normalised error (and |expected| / l2) the precision statistic counts.
+constexpr double kMaxNormalised = 0x1p64;
 // "Nearly all zero": at least this share of the expected output is exactly zero.
 constexpr double kMostlyZeroShare = 0.99;
 // "Mostly non-finite": at least this share of the expected output is infinite or NaN (and
@@ -213,6 +215,85 @@ struct ExpectedProfile {
   }
 };
 
+// The effective precision's statistic: each error over its output's l2 scale, squared and
+// summed, next to (expected / l2)^2 for the expectation; nonfinite values and scales too small
+// for rounding to dominate are counted apart.
+struct PrecisionStatistic {
+  PrecisionStatistic(std::span<const double> l2_scale, double min_l2_scale)
+      : l2(l2_scale), min_l2(min_l2_scale) {}
+  std::span<const double> l2;
+  double min_l2;
+  double sum_squares = 0, sum_coherence = 0, max_normalised = 0;
+  PrecisionResult result;
+
+  void add(size_t k, double a, double b, double diff) {
+    if (l2.empty()) return;
+    const double scale = l2[k];
+    if (!std::isfinite(a) || !std::isfinite(b) || !std::isfinite(scale)) {
+      ++result.excluded_nonfinite;
+    } else if (!(scale > 0 && scale >= min_l2)) {
+      ++result.excluded_small_scale;
+    } else {
+      // Capped so that the sums stay finite for any two float64 outputs: an error 2^64 times
+      // its scale reads -63 bits either way.
+      const double normalised = std::min(diff / scale, kMaxNormalised);
+      const double coherent = std::min(std::abs(b) / scale, kMaxNormalised);
+      sum_squares += normalised * normalised;
+      sum_coherence += coherent * coherent;
+      max_normalised = std::max(max_normalised, normalised);
+      ++result.outputs;
+    }
+  }
+
+  void finish(const CompareInput& in, const CompareOptions& options, ComparisonResult& r) {
+    PrecisionResult& p = result;
+    const auto count = static_cast<double>(p.outputs);
+    p.rms_normalised_error = p.outputs > 0 ? std::sqrt(sum_squares / count) : 0;
+    p.max_normalised_error = max_normalised;
+    p.coherence = p.outputs > 0 ? sum_coherence / count : 0;
+    p.effective_bits = p.outputs > 0 ? precision_bits(p.rms_normalised_error)
+                                     : std::numeric_limits<double>::quiet_NaN();
+    const PrecisionModel& m = in.precision;
+    p.format = m.format;
+    p.expected_bits = std::numeric_limits<double>::quiet_NaN();
+    p.threshold_bits = p.expected_bits;
+    if (m.terms > 0) {
+      p.expected_bits = std::min(static_cast<double>(m.significand_bits),
+                                 precision_bits(expected_rms(m, p.coherence)));
+      p.threshold_bits = p.expected_bits - kReducedMarginBits;
+    }
+    p.rule_applied = m.applies && p.outputs >= kMinPrecisionOutputs;
+    p.reduced = p.rule_applied && p.effective_bits < p.threshold_bits;
+    p.allowance = options.allow_reduced_precision;
+    p.accepted =
+        p.reduced && p.allowance && p.effective_bits >= p.allowance->bits - kAllowanceSlackBits;
+    if (p.reduced) p.nearest_format = nearest_format(p.effective_bits);
+    r.precision = p;
+  }
+};
+
+// The probabilistic band: how much of it the worst element uses, and how many lie beyond it.
+struct BandStatistic {
+  explicit BandStatistic(const Tolerance& tolerance) : t(tolerance) {}
+  const Tolerance& t;
+  BandResult result;
+
+  void add(double diff, double b, double scale) {
+    if (t.band_scale_factor == 0 || diff == 0) return;
+    const double band = t.band_scale_factor * (std::isfinite(scale) ? scale : 0) +
+                        (t.value_factor == 0 ? 0 : t.value_factor * std::abs(b)) + t.atol;
+    const double utilisation = band > 0 && std::isfinite(diff) ? diff / band : kInf;
+    result.utilisation = std::max(result.utilisation, utilisation);
+    if (utilisation > 1) ++result.outputs_beyond;
+  }
+
+  void finish(ComparisonResult& r) {
+    result.applies = t.band_scale_factor > 0;
+    if (result.applies) result.confidence_per_output = band_confidence(t.terms, t.unit_roundoff);
+    r.band = result;
+  }
+};
+
 // The element that uses most of its tolerance, the mismatches (elements outside their
 // tolerance) and the worst of them by utilisation.
 class WorstElements {
@@ -316,7 +397,32 @@ std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected,
   return "";
 }
 
-// The verdict: failed with any mismatch; else mistrusted when passing proves little.
+// Why a result is failed for its precision: what it reads, what its dtype should read, and the
+// format it looks like; inside the bound, what --allow-reduced-precision would accept.
+std::string reduced_precision_reason(const PrecisionResult& p, int64_t terms, bool inside_bound) {
+  std::ostringstream why;
+  why << "about " << format_number(p.effective_bits, "%.1f") << " bits of precision: ";
+  if (!p.nearest_format.empty()) {
+    why << "consistent with " << p.nearest_format << ", not " << p.format;
+  } else {
+    why << (p.effective_bits < 8 - kAllowanceSlackBits ? "less precise than bfloat16 inputs, " : "")
+        << "not " << p.format;
+  }
+  why << " (a correct result of " << terms << "-term sums reads at least "
+      << format_number(p.expected_bits, "%.1f") << "; below "
+      << format_number(p.threshold_bits, "%.1f") << " fails)";
+  if (!inside_bound) return why.str();
+  if (p.allowance) {
+    why << "; --allow-reduced-precision " << p.allowance->given << " accepts down to "
+        << format_number(p.allowance->bits - kAllowanceSlackBits, "%.1f") << " bits";
+  } else {
+    why << "; --allow-reduced-precision accepts it knowingly";
+  }
+  return why.str();
+}
+
+// The verdict: failed with any mismatch, or when the precision is clearly below the dtype's
+// (unless accepted); else mistrusted when passing proves little.
 void judge(const CompareInput& in, ExpectedProfile& expected, ComparisonResult& r) {
   if (r.mismatches > 0) {
     r.status = Status::failed;
@@ -324,7 +430,13 @@ void judge(const CompareInput& in, ExpectedProfile& expected, ComparisonResult& 
     why << r.mismatches << " of " << r.elements << " elements outside the tolerance";
     if (r.nan_mismatches > 0) why << " (" << r.nan_mismatches << " NaN mismatches)";
     if (r.inf_mismatches > 0) why << " (" << r.inf_mismatches << " infinity mismatches)";
+    // Beyond the bound, the precision still says what the result looks like.
+    if (r.precision.reduced)
+      why << "; " << reduced_precision_reason(r.precision, in.precision.terms, false);
     r.reason = why.str();
+  } else if (r.precision.reduced && !r.precision.accepted) {
+    r.status = Status::failed;
+    r.reason = reduced_precision_reason(r.precision, in.precision.terms, true);
   } else if (r.elements > 0) {
     r.reason = mistrust_reason(in, expected, r.nonfinite_agreements);
     if (!r.reason.empty()) r.status = Status::mistrusted;
@@ -379,6 +491,8 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   ErrorStatistics errors{columns.abs_errors, columns.rel_errors};
   ExpectedProfile expected{in.b.empty() ? 0.0 : in.b[0], columns.tolerances, columns.magnitudes};
   WorstElements worst(options.worst_count);
+  PrecisionStatistic precision(in.l2_scale, in.precision.min_l2_scale);
+  BandStatistic band(in.tolerance);
 
   // One pass over the elements feeds every accumulator.
   for (int64_t i = 0; i < n; ++i) {
@@ -390,6 +504,8 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
     errors.add(diff, m.rel_error, scale);
     expected.add(b, m.tolerance);
     worst.add(i, diff, m);
+    precision.add(k, a, b, diff);
+    band.add(diff, b, scale);
   }
 
   ComparisonResult r;
@@ -401,6 +517,8 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   ulps.finish(r);
   errors.finish(r);
   worst.finish(in, r);
+  precision.finish(in, options, r);
+  band.finish(r);
   judge(in, expected, r);
   return r;
 }

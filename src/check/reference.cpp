@@ -1,7 +1,8 @@
 // reference: the convolution by its definition, summed in a wider type, with the
-// magnitude scale of each output. Threads split (sample, output channel) planes; every
-// output is summed by one thread in one fixed order (bias, then channel, row tap, column
-// tap), so the result does not depend on the thread count.
+// magnitude scale of each output (sum |w||x| + |b|, the rounding bound's yardstick) and its l2
+// scale (sqrt(sum (w x)^2 + b^2), the effective precision's yardstick). Threads split (sample,
+// output channel) planes; every output is summed by one thread in one fixed order (bias, then
+// channel, row tap, column tap), so the result does not depend on the thread count.
 #include "conveq/check/reference.hpp"
 
 #include <algorithm>
@@ -31,53 +32,62 @@ constexpr int64_t kTile = 512;
 template <typename T, typename Acc>
 using Tap = RowTap<T, Acc>;
 
+// A tile's running sums: the value, the magnitude sum |w x| and the sum of squares (w x)^2.
+template <typename Acc>
+struct TileSums {
+  Acc* sum;
+  Acc* magnitude;
+  Acc* square;
+};
+
 // Adds taps[0..count) onto outputs [begin, end) of the tile, tap after tap for every output:
 // the same sums, in the same order, as one pass per tap, with 1/count of the loads and
 // stores of the tile. Unit stride gets its own loop so that it vectorises. For float32
 // data the products are exact in double, so contraction into FMA cannot change the result.
 template <int64_t Stride, int count, typename T, typename Acc>
-void add_taps(Acc* sum, Acc* magnitude, const Tap<T, Acc>* taps, int64_t stride, int64_t begin,
+void add_taps(const TileSums<Acc>& tile, const Tap<T, Acc>* taps, int64_t stride, int64_t begin,
               int64_t end) {
   if (begin >= end) return;
   const int64_t s = Stride > 0 ? Stride : stride;
   // Locals, so that the stores to sum (also Acc) cannot alias the weights; x[t] points at
   // output `begin`'s input element, inside the row because every tap covers [begin, end).
   const T* x[count];
-  Acc w[count], w_abs[count];
+  Acc w[count];
   for (int t = 0; t < count; ++t) {
     x[t] = taps[t].row + taps[t].offset + begin * s;
     w[t] = taps[t].w;
-    w_abs[t] = std::abs(taps[t].w);
   }
   for (int64_t k = begin; k < end; ++k) {
-    Acc total = sum[k], size = magnitude[k];
+    Acc total = tile.sum[k], size = tile.magnitude[k], square = tile.square[k];
     for (int t = 0; t < count; ++t) {
-      const Acc v = static_cast<Acc>(x[t][(k - begin) * s]);
-      total += w[t] * v;
-      size += w_abs[t] * std::abs(v);
+      const Acc product = w[t] * static_cast<Acc>(x[t][(k - begin) * s]);
+      total += product;
+      size += std::abs(product);
+      square += product * product;
     }
-    sum[k] = total;
-    magnitude[k] = size;
+    tile.sum[k] = total;
+    tile.magnitude[k] = size;
+    tile.square[k] = square;
   }
 }
 
 template <int count, typename T, typename Acc>
-void add_taps(Acc* sum, Acc* magnitude, const Tap<T, Acc>* taps, int64_t stride, int64_t begin,
+void add_taps(const TileSums<Acc>& tile, const Tap<T, Acc>* taps, int64_t stride, int64_t begin,
               int64_t end) {
   if (stride == 1) {
-    add_taps<1, count>(sum, magnitude, taps, stride, begin, end);
+    add_taps<1, count>(tile, taps, stride, begin, end);
   } else {
-    add_taps<0, count>(sum, magnitude, taps, stride, begin, end);
+    add_taps<0, count>(tile, taps, stride, begin, end);
   }
 }
 
 // Adds every tap, in order, onto the tile: groups of taps share one pass over the outputs
 // they all cover (taps.hpp), and every output sees exactly its taps in (channel, tap) order.
 template <typename T, typename Acc>
-void add_all_taps(Acc* sum, Acc* magnitude, const std::vector<Tap<T, Acc>>& taps, int64_t stride) {
+void add_all_taps(const TileSums<Acc>& tile, const std::vector<Tap<T, Acc>>& taps, int64_t stride) {
   add_taps_in_groups(taps, 1,
                      [&](auto count, const Tap<T, Acc>* run, int64_t, int64_t begin, int64_t end) {
-                       add_taps<decltype(count)::value>(sum, magnitude, run, stride, begin, end);
+                       add_taps<decltype(count)::value>(tile, run, stride, begin, end);
                      });
 }
 
@@ -92,7 +102,7 @@ class ReferencePlanes {
   // One thread's tile sums and magnitudes and its tap list, reused from tile to tile.
   struct Scratch {
     explicit Scratch(size_t max_taps) { taps.reserve(max_taps); }
-    std::array<Acc, kTile> sum, magnitude;
+    std::array<Acc, kTile> sum, magnitude, square;
     std::vector<Tap<T, Acc>> taps;
   };
 
@@ -104,6 +114,7 @@ class ReferencePlanes {
         bias_(data.bias_or_null()),
         value_(out.value.data()),
         scale_(out.scale.data()),
+        l2_(out.l2_scale.data()),
         oh_(p.out_height()),
         ow_(p.out_width()),
         cin_g_(p.in_channels_per_group()),
@@ -126,16 +137,20 @@ class ReferencePlanes {
     const T* w_out = weight_ + o * cin_g_ * taps_per_channel_;
     double* value = value_ + plane * oh_ * ow_;
     double* scale = scale_ + plane * oh_ * ow_;
+    double* l2 = l2_ + plane * oh_ * ow_;
     for (int64_t oy = 0; oy < oh_; ++oy) {
       for (int64_t t0 = 0; t0 < ow_; t0 += kTile) {
         const int64_t t1 = std::min(ow_, t0 + kTile);
         std::fill(scratch.sum.begin(), scratch.sum.begin() + (t1 - t0), b);
         std::fill(scratch.magnitude.begin(), scratch.magnitude.begin() + (t1 - t0), std::abs(b));
+        std::fill(scratch.square.begin(), scratch.square.begin() + (t1 - t0), b * b);
         collect_taps(x_group, w_out, oy, t0, t1, scratch.taps);
-        add_all_taps(scratch.sum.data(), scratch.magnitude.data(), scratch.taps, p_.stride_w);
+        add_all_taps({scratch.sum.data(), scratch.magnitude.data(), scratch.square.data()},
+                     scratch.taps, p_.stride_w);
         for (int64_t k = 0; k < t1 - t0; ++k) {
           value[oy * ow_ + t0 + k] = static_cast<double>(scratch.sum[k]);
           scale[oy * ow_ + t0 + k] = static_cast<double>(scratch.magnitude[k]);
+          l2[oy * ow_ + t0 + k] = static_cast<double>(std::sqrt(scratch.square[k]));
         }
       }
     }
@@ -169,6 +184,7 @@ class ReferencePlanes {
   const T* bias_;
   double* value_;
   double* scale_;
+  double* l2_;
   int64_t oh_, ow_, cin_g_, taps_per_channel_;
   std::vector<int64_t> ox_first_, ox_last_;  // valid output columns of each column tap
 };
@@ -191,9 +207,10 @@ void compute_reference(const Problem& p, const ConvData<T>& data, int threads,
   // Reused across calls: a fresh 2 x 8 bytes per output would page-fault on every call.
   if (out.value.size() != size) out.value = xt::xtensor<double, 1>::from_shape({size});
   if (out.scale.size() != size) out.scale = xt::xtensor<double, 1>::from_shape({size});
+  if (out.l2_scale.size() != size) out.l2_scale = xt::xtensor<double, 1>::from_shape({size});
   const ReferencePlanes<T> planes(p, data, out);
 
-  // Twice a path's work (sums and magnitudes); fewer threads for small problems.
+  // Three times a path's work (sums, magnitudes, squares); fewer threads for small problems.
   const int workers = threads_for_work(p.flops(), threads);
   parallel_for(p.batch * p.out_channels, workers, [&](int64_t begin, int64_t end) {
     typename ReferencePlanes<T>::Scratch scratch(planes.max_taps());

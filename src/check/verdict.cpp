@@ -34,6 +34,22 @@ std::string warnings_sentence(const std::vector<std::string>& warnings) {
   return sentence + ".";
 }
 
+// " 2 comparisons inside the bound but less precise than float32 were accepted
+// (--allow-reduced-precision tf32)." or "" when none was.
+std::string accepted_sentence(const std::vector<ComparisonResult>& comparisons) {
+  int accepted = 0;
+  std::string given, format;
+  for (const auto& c : comparisons) {
+    if (!c.precision.accepted) continue;
+    ++accepted;
+    given = c.precision.allowance->given;
+    format = c.precision.format;
+  }
+  if (accepted == 0) return "";
+  return " " + std::to_string(accepted) + " comparison" + (accepted > 1 ? "s" : "") +
+         " less precise than " + format + " accepted (--allow-reduced-precision " + given + ").";
+}
+
 }  // namespace
 
 Verdict decide(const Problem& problem, const std::vector<ComparisonResult>& comparisons,
@@ -55,6 +71,7 @@ Verdict decide(const Problem& problem, const std::vector<ComparisonResult>& comp
                     "reference."
                   : summary_of(problem, v, worst_utilisation,
                                v.failed > 0 ? first_failure : first_mistrust);
+  v.summary += accepted_sentence(comparisons);
   if (!deterministic) v.summary += " Some path is not deterministic (see determinism).";
   if (!batch_invariant) v.summary += " Some path is not batch-invariant (see batch_invariance).";
   v.summary += warnings_sentence(input_warnings);

@@ -108,6 +108,9 @@ void add_run_options(CLI::App& app, CompareCommandOptions& o) {
   app.add_flag("--equal-nan", o.equal_nan, "Count NaN == NaN as a match");
   app.add_option("--worst-count", o.worst_count, "Worst mismatches listed per comparison")
       ->capture_default_str();
+  app.add_option("--allow-reduced-precision", o.allow_reduced_precision,
+                 "Accept results with this precision (tf32, bfloat16, float16 or BITS) inside "
+                 "the rounding bound, instead of failing them as less precise than their dtype");
   app.add_flag("--check-determinism", o.check_determinism,
                "Run each path again and with another thread count: bit-identical?");
   app.add_flag("--check-batch-invariance", o.check_batch_invariance,
@@ -150,6 +153,9 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   run.compare.equal_nan = o.equal_nan;
   run.compare.worst_count =
       static_cast<int>(parse_integer("--worst-count", o.worst_count, 0, 1000000));
+  if (!o.allow_reduced_precision.empty()) {
+    run.compare.allow_reduced_precision = parse_precision_allowance(o.allow_reduced_precision);
+  }
   run.check_determinism = o.check_determinism;
   run.check_batch_invariance = o.check_batch_invariance;
   validate(run);

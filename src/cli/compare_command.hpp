@@ -17,6 +17,7 @@ struct CompareCommandOptions {
   std::string atol, rtol;
   bool equal_nan = false;
   std::string worst_count = "10";
+  std::string allow_reduced_precision;  // empty: not given
   bool check_determinism = false;
   bool check_batch_invariance = false;
   std::string report;  // empty: stdout

@@ -77,6 +77,40 @@ nlohmann::json histogram_json(const ComparisonResult& r) {
   }
   return {{"buckets", buckets}, {"not_comparable", r.ulp_not_comparable}};
 }
+
+nlohmann::json allowance_json(const std::optional<PrecisionAllowance>& allowance) {
+  if (!allowance) return nullptr;
+  return {{"given", allowance->given}, {"bits", allowance->bits}};
+}
+
+nlohmann::json precision_json(const PrecisionResult& p) {
+  return {{"statistic", "rms_error_over_l2_scale"},
+          {"effective_precision_bits", number_or_null(p.effective_bits)},
+          {"expected_precision_bits", number_or_null(p.expected_bits)},
+          {"threshold_bits", number_or_null(p.threshold_bits)},
+          {"format", p.format},
+          {"rms_normalised_error", number_or_null(p.rms_normalised_error)},
+          {"max_normalised_error", number_or_null(p.max_normalised_error)},
+          {"coherence", number_or_null(p.coherence)},
+          {"outputs", p.outputs},
+          {"excluded_small_scale", p.excluded_small_scale},
+          {"excluded_nonfinite", p.excluded_nonfinite},
+          {"rule_applied", p.rule_applied},
+          {"reduced", p.reduced},
+          {"nearest_format",
+           p.nearest_format.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.nearest_format)},
+          {"allowed", allowance_json(p.allowance)},
+          {"accepted", p.accepted}};
+}
+
+nlohmann::json band_json(const ComparisonResult& r) {
+  if (!r.band.applies) return nullptr;
+  return {{"lambda", kBandLambda},
+          {"scale_factor", r.tolerance.band_scale_factor},
+          {"confidence_per_output", r.band.confidence_per_output},
+          {"utilisation", number_or_null(r.band.utilisation)},
+          {"outputs_beyond", r.band.outputs_beyond}};
+}
 }  // namespace
 
 nlohmann::json to_json(const Tolerance& t) {
@@ -129,6 +163,8 @@ nlohmann::json to_json(const ComparisonResult& r) {
         {"inf_mismatches", r.inf_mismatches},
         {"agreements", r.nonfinite_agreements}}},
       {"tolerance", to_json(r.tolerance)},
+      {"precision", precision_json(r.precision)},
+      {"probabilistic_band", band_json(r)},
       {"passed", r.status != Status::failed},
       {"status", to_string(r.status)},
       {"reason", r.reason},
@@ -201,6 +237,7 @@ nlohmann::json to_json(const RunOptions& o, int threads) {
           {"gemm_requested", o.gemm},
           {"equal_nan", o.compare.equal_nan},
           {"worst_count", o.compare.worst_count},
+          {"allow_reduced_precision", allowance_json(o.compare.allow_reduced_precision)},
           {"check_determinism", o.check_determinism},
           {"check_batch_invariance", o.check_batch_invariance},
           {"atol", o.atol ? nlohmann::json(*o.atol) : nullptr},

@@ -106,11 +106,31 @@ void write_backends(std::ostringstream& out, const ReportView& report) {
   }
 }
 
+// The probabilistic band's utilisation, "-" without a band (or in reports before it).
+std::string band_text(const ReportView& c) {
+  const auto band = c.optional("probabilistic_band");
+  return band ? number_text((*band)["utilisation"]) : "-";
+}
+
+// "21.6 (17.2)": effective bits and what a correct result reads at least; "exact" with no
+// error at all, "-" when nothing was measured (or in reports before the precision).
+std::string bits_text(const ReportView& c) {
+  const auto precision = c.optional("precision");
+  if (!precision) return "-";
+  const auto& p = *precision;
+  if (p["outputs"].count() == 0) return "-";
+  const std::optional<double> expected = p["expected_precision_bits"].number_or_null();
+  return number_text(p["effective_precision_bits"], "%.1f", "exact") +
+         (expected ? " (" + format_number(*expected, "%.1f") + ")" : "") +
+         (p["accepted"].boolean() ? " accepted" : "");
+}
+
 // The comparison's row, its reason and its first three worst mismatches.
 void write_comparison(std::ostringstream& out, const ReportView& c) {
   out << column(pair_name(c), 47) << pad(c["status"].string(), 12)
       << pad(number_text(c["max_abs_error"]), 11) << pad(number_text(c["max_ulp"], "%.0f"), 10)
-      << pad(std::to_string(c["mismatches"].count()), 10) << number_text(c["bound_utilisation"])
+      << pad(std::to_string(c["mismatches"].count()), 10)
+      << pad(number_text(c["bound_utilisation"]), 12) << pad(band_text(c), 11) << bits_text(c)
       << "\n";
   const std::string reason = c["reason"].string();
   if (!reason.empty()) out << "    " << reason << "\n";
@@ -127,7 +147,8 @@ void write_comparison(std::ostringstream& out, const ReportView& c) {
 void write_comparisons(std::ostringstream& out, const ReportView& report) {
   out << "\n"
       << column("comparison", 47) << pad("status", 12) << pad("max abs", 11) << pad("max ulp", 10)
-      << pad("mismatch", 10) << "bound used\n";
+      << pad("mismatch", 10) << pad("bound used", 12) << pad("band used", 11)
+      << "bits (expected)\n";
   for (const auto& c : report["comparisons"].items()) write_comparison(out, c);
 }
 

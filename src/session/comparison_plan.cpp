@@ -20,6 +20,22 @@ Tolerance tolerance_for(const Problem& problem, const RunOptions& options, Trust
                                  : path_vs_path_tolerance(problem);
 }
 
+// The precision a correct result shows; judged only under the rounding bound (--atol/--rtol
+// replace it: the statistic is still reported).
+PrecisionModel precision_for(const Problem& problem, const RunOptions& options, Trusted b) {
+  PrecisionModel model = path_precision_model(problem, b == Trusted::reference ? 1 : 2);
+  model.applies = !options.user_tolerance();
+  return model;
+}
+
+PrecisionModel expect_precision_for(const Problem& problem, const RunOptions& options,
+                                    const TensorFiles& files, Trusted b) {
+  PrecisionModel model =
+      expected_precision_model(problem, expected_origin(files), b == Trusted::reference);
+  model.applies = !options.user_tolerance();
+  return model;
+}
+
 // --expect: the external output is judged like a path named `expected`, with a tolerance that
 // allows for the unknown tool's precision and the file's storage.
 Tolerance expect_tolerance_for(const Problem& problem, const RunOptions& options,
@@ -48,7 +64,7 @@ std::string twin_family(const Path<T>& path) {
 // against that first formulation.
 template <typename T>
 void plan_twins(const std::vector<RanPath<T>>& ran, const Tolerance& tolerance,
-                std::vector<PlannedComparison<T>>& plan) {
+                const PrecisionModel& precision, std::vector<PlannedComparison<T>>& plan) {
   std::vector<std::string> families{"naive", "im2col"};
   for (const auto& r : ran) {
     const std::string family = twin_family(*r.path);
@@ -63,13 +79,13 @@ void plan_twins(const std::vector<RanPath<T>>& ran, const Tolerance& tolerance,
       if (anchor == nullptr) {
         anchor = &r;
       } else {
-        plan.push_back({operand(*anchor), operand(r), tolerance});
+        plan.push_back({operand(*anchor), operand(r), tolerance, precision});
       }
     }
     if (anchor == nullptr) continue;
     for (const auto& r : ran) {
       if (twin_family(*r.path) == family && r.path->op() == "linear") {
-        plan.push_back({operand(r), operand(*anchor), tolerance});
+        plan.push_back({operand(r), operand(*anchor), tolerance, precision});
       }
     }
   }
@@ -103,21 +119,26 @@ std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,
   std::vector<PlannedComparison<T>> plan;
   const Operand<T> reference_side{"reference", nullptr, reference};
   const Tolerance vs_reference = tolerance_for(problem, options, Trusted::reference);
-  for (const auto& r : ran) plan.push_back({operand(r), reference_side, vs_reference});
-  plan_twins(ran, tolerance_for(problem, options, Trusted::path), plan);
+  const PrecisionModel precision = precision_for(problem, options, Trusted::reference);
+  for (const auto& r : ran) plan.push_back({operand(r), reference_side, vs_reference, precision});
+  plan_twins(ran, tolerance_for(problem, options, Trusted::path),
+             precision_for(problem, options, Trusted::path), plan);
   if (files != nullptr && files->expect) {
     const Operand<T> expected{"expected", nullptr, files->expect->array.values};
     plan.push_back({expected, reference_side,
-                    expect_tolerance_for(problem, options, *files, Trusted::reference)});
+                    expect_tolerance_for(problem, options, *files, Trusted::reference),
+                    expect_precision_for(problem, options, *files, Trusted::reference)});
     const Tolerance vs_path = expect_tolerance_for(problem, options, *files, Trusted::path);
-    for (const auto& r : ran) plan.push_back({expected, operand(r), vs_path});
+    const PrecisionModel path_precision =
+        expect_precision_for(problem, options, *files, Trusted::path);
+    for (const auto& r : ran) plan.push_back({expected, operand(r), vs_path, path_precision});
   }
   return plan;
 }
 
 template <typename T>
 std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedComparison<T>>& plan,
-                                              const Problem& problem, std::span<const double> scale,
+                                              const Problem& problem, OutputScales scales,
                                               const CompareOptions& options, int threads) {
   const auto size = static_cast<size_t>(problem.output_elements());
   const std::vector<int64_t> shape = problem.output_shape();
@@ -135,7 +156,9 @@ std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedCompariso
                    in.a = values_of(planned.a, size, buffer_a);
                    in.b_name = planned.b.name;
                    in.b = values_of(planned.b, size, buffer_b);
-                   in.scale = scale;
+                   in.scale = scales.l1;
+                   in.l2_scale = scales.l2;
+                   in.precision = planned.precision;
                    in.shape = shape;
                    in.dtype = problem.dtype;
                    in.tolerance = planned.tolerance;
@@ -150,7 +173,7 @@ std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedCompariso
       const Problem&, const RunOptions&, const std::vector<RanPath<T>>&, std::span<const double>, \
       const TensorFiles*);                                                                        \
   template std::vector<ComparisonResult> run_comparisons<T>(                                      \
-      const std::vector<PlannedComparison<T>>&, const Problem&, std::span<const double>,          \
+      const std::vector<PlannedComparison<T>>&, const Problem&, OutputScales,                     \
       const CompareOptions&, int);
 CONVEQ_INSTANTIATE(float)
 CONVEQ_INSTANTIATE(double)

@@ -7,8 +7,9 @@
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/parallel.hpp"
-#include "conveq/paths/gemm.hpp"
+#include "conveq/core/shell_word.hpp"
 #include "conveq/io/tensor_files.hpp"
+#include "conveq/paths/gemm.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 
@@ -52,6 +53,9 @@ std::string repro_command(const Problem& p, const RunOptions& o, const TensorFil
   if (o.atol) s << " --atol " << *o.atol;
   if (o.rtol) s << " --rtol " << *o.rtol;
   if (o.compare.equal_nan) s << " --equal-nan";
+  if (o.compare.allow_reduced_precision) {
+    s << " --allow-reduced-precision " << shell_word(o.compare.allow_reduced_precision->given);
+  }
   if (o.compare.worst_count != CompareOptions{}.worst_count) {
     s << " --worst-count " << o.compare.worst_count;
   }

@@ -197,8 +197,9 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
 
   const auto plan = plan_comparisons<T>(problem, options, ran,
                                         {reference.value.data(), reference.value.size()}, files);
-  report.comparisons = run_comparisons(
-      plan, problem, {reference.scale.data(), reference.scale.size()}, options.compare, threads);
+  const OutputScales scales{{reference.scale.data(), reference.scale.size()},
+                            {reference.l2_scale.data(), reference.l2_scale.size()}};
+  report.comparisons = run_comparisons(plan, problem, scales, options.compare, threads);
   StagedFiles saved;
   if (!options.save_outputs.empty()) {
     saved = stage_all_outputs(options, problem, data, ran, reference);

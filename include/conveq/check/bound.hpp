@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "conveq/check/precision.hpp"
 #include "conveq/core/problem.hpp"
 
 namespace conveq {
@@ -30,6 +31,10 @@ struct Tolerance {
   int64_t terms = 0;         // n of gamma_n (rounding_bound only)
   double unit_roundoff = 0;  // u of the working dtype
   std::string formula;       // human-readable
+  // The probabilistic band (Higham and Mary 2019) replaces scale_factor's gamma_n terms by
+  // lambda sqrt(n) u: band_i = band_scale_factor * scale_i + value_factor |expected_i| + atol.
+  // 0: no band (exact or --atol/--rtol tolerances).
+  double band_scale_factor = 0;
   double at(double scale, double expected) const {
     const double magnitude = expected < 0 ? -expected : expected;
     // Zero factors contribute nothing, even next to an infinite expected value.
@@ -56,6 +61,18 @@ struct ExpectedOrigin {
 // the working dtype and the file's stored dtype; see docs/report.md#inputs-npy-files.
 Tolerance expected_vs_reference_tolerance(const Problem& problem, const ExpectedOrigin& origin);
 Tolerance expected_vs_path_tolerance(const Problem& problem, const ExpectedOrigin& origin);
+
+// The probability, under Higham and Mary's model (rounding errors independent, mean zero), that
+// one output of `terms` terms stays inside the band: at least 1 - terms * 2 exp(-lambda^2 (1-u)^2
+// / 2) (their inner-product theorem: a union bound over the terms), 0 when that is negative.
+double band_confidence(int64_t terms, double unit_roundoff);
+
+// What a correct result's effective precision should be (precision.hpp): a path against the
+// reference (sides 1) or against its twin (sides 2); an --expect file against the reference or
+// a path, with the file's stored type.
+PrecisionModel path_precision_model(const Problem& problem, int sides);
+PrecisionModel expected_precision_model(const Problem& problem, const ExpectedOrigin& origin,
+                                        bool vs_reference);
 
 // `conveq check` (baseline.hpp) measures a comparison's max_scaled_error in units of the working
 // dtype's unit roundoff u, and counts its growth only above a floor of 2 * sqrt(n) u, n the

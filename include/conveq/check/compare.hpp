@@ -3,6 +3,7 @@
 // apart they are: maxima, percentiles, a ULP histogram, the worst mismatches with their
 // coordinates, NaN/Inf accounting, and a verdict (passed, failed or mistrusted).
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ namespace conveq {
 struct CompareOptions {
   bool equal_nan = false;  // NaN == NaN only when asked (torch.testing's equal_nan)
   int worst_count = 10;    // how many worst mismatches to list
+  // --allow-reduced-precision: readings down to its bits (less the slack) pass the precision rule
+  std::optional<PrecisionAllowance> allow_reduced_precision;
 };
 
 // What is compared: `expected` is the trusted side (the reference, or a path's twin).
@@ -22,8 +25,11 @@ struct CompareInput {
   std::string a_name, b_name;
   std::span<const double> a, b;   // the two outputs, (N, Cout, OH, OW) flattened
   std::span<const double> scale;  // sum |w||x| + |b| per output, from the reference
-  std::vector<int64_t> shape;     // for coordinates: the problem's output shape
-  DType dtype = DType::float32;   // ULPs are counted in this type
+  // sqrt(sum (w x)^2 + b^2) per output, from the reference; empty: precision not measured
+  std::span<const double> l2_scale;
+  PrecisionModel precision;      // what a correct result's precision should be
+  std::vector<int64_t> shape;    // for coordinates: the problem's output shape
+  DType dtype = DType::float32;  // ULPs are counted in this type
   Tolerance tolerance;
 };
 
@@ -48,6 +54,32 @@ NonFiniteCounts count_nonfinite(const Range& values) {
   for (const auto v : values) counts.add(static_cast<double>(v));
   return counts;
 }
+
+// The effective precision of one comparison (precision.hpp, docs/precision.md).
+struct PrecisionResult {
+  int64_t outputs = 0;               // measured: finite on both sides, l2 scale large enough
+  int64_t excluded_small_scale = 0;  // l2 scale zero or below the model's min_l2_scale
+  int64_t excluded_nonfinite = 0;    // NaN or infinity on either side or in the scale
+  double rms_normalised_error = 0;   // sqrt(mean (|a-b| / l2)^2) over the measured outputs
+  double max_normalised_error = 0;
+  double coherence = 0;                // mean (b / l2)^2 over the measured outputs
+  double effective_bits = 0;           // precision_bits(rms); +inf: no error, NaN: none measured
+  double expected_bits = 0;            // what a correct result reads at least (NaN: no model)
+  double threshold_bits = 0;           // expected_bits - kReducedMarginBits
+  bool rule_applied = false;           // the model applies and enough outputs were measured
+  bool reduced = false;                // rule applied and effective_bits < threshold_bits
+  bool accepted = false;               // reduced, and --allow-reduced-precision covers it
+  std::string format, nearest_format;  // "float32"; "TF32 or float16 inputs (...)" or ""
+  std::optional<PrecisionAllowance> allowance;
+};
+
+// The probabilistic band beside the rigorous bound: informational, never the verdict.
+struct BandResult {
+  bool applies = false;              // only with a rounding-bound tolerance
+  double confidence_per_output = 0;  // band_confidence(terms, u)
+  double utilisation = 0;            // max |a-b| / band_i
+  int64_t outputs_beyond = 0;        // |a-b| > band_i
+};
 
 enum class Status { passed, failed, mistrusted };
 std::string to_string(Status status);
@@ -76,6 +108,8 @@ struct ComparisonResult {
   Status status = Status::passed;
   std::string reason;  // why failed or mistrusted; empty when passed
   Tolerance tolerance;
+  PrecisionResult precision;
+  BandResult band;
 };
 
 ComparisonResult compare_outputs(const CompareInput& input, const CompareOptions& options);

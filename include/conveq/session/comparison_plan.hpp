@@ -32,6 +32,7 @@ template <typename T>
 struct PlannedComparison {
   Operand<T> a, b;  // b is the trusted side: the reference, or a's twin
   Tolerance tolerance;
+  PrecisionModel precision;  // what a correct a's effective precision should be
 };
 
 // Where an --expect file came from, for its tolerance (check/bound.hpp).
@@ -44,10 +45,15 @@ std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,
                                                    std::span<const double> reference,
                                                    const TensorFiles* files);
 
+// The reference's yardsticks per output: sum |w||x| + |b| and sqrt(sum (w x)^2 + b^2).
+struct OutputScales {
+  std::span<const double> l1, l2;
+};
+
 // The plan's results, in plan order, computed on up to `threads` threads.
 template <typename T>
 std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedComparison<T>>& plan,
-                                              const Problem& problem, std::span<const double> scale,
+                                              const Problem& problem, OutputScales scales,
                                               const CompareOptions& options, int threads);
 
 }  // namespace conveq
