@@ -9,15 +9,17 @@
 namespace conveq {
 namespace {
 
-SuiteEntry run_problem(const SuiteProblem& p) {
+SuiteEntry run_problem(const SuiteProblem& p, const NodeTensors& node) {
+  const TensorFiles* files = node.files.get();
   SuiteEntry entry;
   entry.name = p.line.name;
   entry.line = p.line.line;
   entry.options = p.line.options;
-  entry.repro = repro_command(p.problem, p.run);
+  entry.repro = repro_command(p.problem, p.run, files);
+  entry.model_node = node.model_node;
   const double start = now_ms();
   try {
-    SessionResult result = run_compare(p.problem, p.run);
+    SessionResult result = run_compare(p.problem, p.run, files);
     entry.status = result.report["verdict"]["status"];
     entry.report = std::move(result.report);
   } catch (const std::exception& e) {
@@ -44,13 +46,13 @@ int SuiteSummary::exit_status() const {
 }
 
 SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
-                        const ProblemDone& done) {
+                        const ProblemDone& done, const std::vector<NodeTensors>& nodes) {
   const double suite_start = now_ms();
   SuiteReport report;
   report.info = info;
   report.threads = info.threads > 0 ? info.threads : hardware_threads();
-  for (const auto& p : problems) {
-    SuiteEntry entry = run_problem(p);
+  for (size_t i = 0; i < problems.size(); ++i) {
+    SuiteEntry entry = run_problem(problems[i], i < nodes.size() ? nodes[i] : NodeTensors{});
     report.summary.add(entry.status);
     if (done) done(to_json(entry));
     report.entries.push_back(std::move(entry));
