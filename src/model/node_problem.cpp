@@ -128,7 +128,11 @@ NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& 
   run.name = node.name + (data.test_data_set.empty() ? "" : "@" + data.test_data_set);
   run.problem = node_problem(node, geometry, input, weight, bias != nullptr);
   check_data(node, run.problem, data, weight, bias);
-  check_resources(run.problem, threads);
+  try {
+    check_resources(run.problem, threads);
+  } catch (const InputError& e) {
+    throw InputError("node " + node.name + ": " + e.message());
+  }
 
   const std::string dir =
       tensors_dir.empty() ? "" : node_directory(tensors_dir, node, data.test_data_set);
