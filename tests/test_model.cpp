@@ -174,6 +174,14 @@ TEST_CASE("tensors whose dims, dtype or data do not agree are refused before all
   CHECK_THAT(parse_error(computed), Contains("weight W is computed by the graph"));
 }
 
+TEST_CASE("names from the model reach messages escaped, on one line", "[model]") {
+  auto m = single_conv({1, 4, 20}, {6, 4, 3});
+  conv_node(m).set_name("conv\nrm -rf");
+  conv_node(m).set_input(1, "W\x01");
+  CHECK(parse_error(m) == "node conv\\nrm -rf: weight W\\x01 is computed by the graph: conveq "
+                          "needs it as an initializer or Constant");
+}
+
 TEST_CASE("truncated and foreign bytes are not a model", "[model]") {
   const std::string bytes = serialized(single_conv({1, 4, 20}, {6, 4, 3}));
   for (const size_t size : {bytes.size() - 1, bytes.size() / 2, size_t{7}}) {
@@ -241,6 +249,8 @@ TEST_CASE("shapes come from the graph, --input-shape or Conv outputs", "[model]"
   const Model given = parse(m, "", {{"X", {3, 4, 20}}});
   CHECK(given.known_shape("Y") == std::vector<int64_t>{3, 6, 18});
   CHECK(node_run(given).problem.batch == 3);
+  CHECK_THAT(error_of([&] { parse(m, "", {{"x", {3, 4, 20}}}); }),
+             Contains("--input-shape x=...: no node of m.onnx reads a value of that name"));
   // A stated output shape that the Conv's attributes contradict.
   auto stated = single_conv({1, 4, 20}, {6, 4, 3});
   set_shape(*stated.mutable_graph()->mutable_output(0), "Y", {1, 6, 20});

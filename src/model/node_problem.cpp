@@ -4,6 +4,7 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/fill.hpp"
+#include "conveq/core/visible_text.hpp"
 #include "conveq/io/sha256.hpp"
 #include "conveq/session/resources.hpp"
 
@@ -118,8 +119,10 @@ std::string node_directory(const std::string& tensors_dir, const ConvNode& node,
   return (std::filesystem::path(tensors_dir) / name).string();
 }
 
-NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
-                      const std::string& tensors_dir, int threads) {
+namespace {
+
+NodeRun node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
+                 const std::string& tensors_dir, int threads) {
   const npy::Array& weight = model.tensors.at(node.weight);
   const npy::Array* bias = node.bias.empty() ? nullptr : &model.tensors.at(node.bias);
   const std::vector<int64_t> input = input_shape(model, node, data);
@@ -156,6 +159,17 @@ NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& 
       data.test_data_set.empty() ? nlohmann::json(nullptr) : nlohmann::json(data.test_data_set);
   run.node["saved_tensors"] = dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(dir);
   return run;
+}
+
+}  // namespace
+
+NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
+                      const std::string& tensors_dir, int threads) {
+  try {
+    return node_run(model, node, data, seed, tensors_dir, threads);
+  } catch (const InputError& e) {
+    throw InputError(visible_text(e.message()));  // names from the model: one line
+  }
 }
 
 }  // namespace conveq::model

@@ -6,6 +6,7 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/problem.hpp"
+#include "conveq/core/visible_text.hpp"
 #include "conveq/io/bounded_read.hpp"
 #include "conveq/io/sha256.hpp"
 #include "tensor_proto.hpp"
@@ -206,11 +207,24 @@ void convert_tensor(const Tensors& tensors, const std::string& value, const Conv
   model.tensors[value] = to_array(*found->second, name + ": " + role + " " + value, dir);
 }
 
+// --input-shape must name a value some node reads: a typo would otherwise go unnoticed.
+void apply_overrides(const onnx::GraphProto& graph, const ShapeOverrides& overrides, Model& model) {
+  std::set<std::string> read;
+  for (const auto& node : graph.node()) read.insert(node.input().begin(), node.input().end());
+  for (const auto& [value, shape] : overrides) {
+    if (read.count(value) == 0) {
+      throw InputError("--input-shape " + value + "=...: no node of " + model.path +
+                       " reads a value of that name");
+    }
+    model.shapes[value] = shape;
+  }
+}
+
 void read_graph(const onnx::GraphProto& graph, const std::string& name, const std::string& dir,
                 const ShapeOverrides& overrides, Model& model) {
   const Tensors tensors = constant_tensors(graph, name);
   read_shapes(graph, model, tensors);
-  for (const auto& [value, shape] : overrides) model.shapes[value] = shape;
+  apply_overrides(graph, overrides, model);
   model.node_count = graph.node_size();
   for (int64_t i = 0; i < graph.node_size(); ++i) {
     const auto& node = graph.node(static_cast<int>(i));
@@ -261,7 +275,12 @@ Model parse_model(std::span<const unsigned char> bytes, const std::string& name,
   for (const auto& opset : proto.opset_import()) {
     if (default_domain(opset.domain())) model.opset = opset.version();
   }
-  read_graph(proto.graph(), name, directory, overrides, model);
+  try {
+    read_graph(proto.graph(), name, directory, overrides, model);
+  } catch (const InputError& e) {
+    // Node and value names come from the file: one line, whatever they hold.
+    throw InputError(visible_text(e.message()));
+  }
   return model;
 }
 

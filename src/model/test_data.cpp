@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "conveq/core/error.hpp"
+#include "conveq/core/visible_text.hpp"
 #include "conveq/model/onnx_tensor.hpp"
 
 namespace conveq::model {
@@ -69,9 +70,7 @@ void read_tensors(const fs::path& set, const char* kind, const std::vector<std::
   }
 }
 
-}  // namespace
-
-std::vector<TestDataSet> read_test_data(const std::string& dir, const Model& model) {
+std::vector<TestDataSet> read_sets(const std::string& dir, const Model& model) {
   std::vector<TestDataSet> sets;
   for (const auto& [number, path] : set_directories(dir)) {
     TestDataSet set;
@@ -84,6 +83,16 @@ std::vector<TestDataSet> read_test_data(const std::string& dir, const Model& mod
     sets.push_back(std::move(set));
   }
   return sets;
+}
+
+}  // namespace
+
+std::vector<TestDataSet> read_test_data(const std::string& dir, const Model& model) {
+  try {
+    return read_sets(dir, model);
+  } catch (const InputError& e) {
+    throw InputError(visible_text(e.message()));  // tensor and value names: one line
+  }
 }
 
 }  // namespace conveq::model
