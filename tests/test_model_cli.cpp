@@ -149,6 +149,11 @@ TEST_CASE("a corrupted stored output is caught at its node and index", "[model_c
   std::memcpy(tensor.mutable_raw_data()->data() + flat * 4, &value, 4);
   write_tensor(output, tensor);
 
+  const CliResult r = run_conveq("model " + (dir / "data").string() + kQuick);
+  CHECK(r.exit_status == 1);
+  CHECK_THAT(r.out, Contains("FAILED     /conv/Conv@test_data_set_1") &&
+                        Contains("expected vs reference: 1 of 120 elements outside") &&
+                        Contains("replay: add --save-model-tensors DIR"));
   const json report = model_report((dir / "data").string(), dir, 1);
   CHECK(report["problems"][0]["status"] == "passed");
   const json& entry = report["problems"][1];

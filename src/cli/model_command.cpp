@@ -80,8 +80,12 @@ std::string node_line(const nlohmann::json& entry) {
   line += column(std::to_string(passed) + "/" + std::to_string(total), 8) + "bound " +
           column(format_number(largest_bound_utilisation(report)), 10) + "fastest " +
           fastest_formulation(report);
-  if (entry["status"] != "passed") line += "\n    " + verdict["summary"].get<std::string>();
-  return line;
+  if (entry["status"] == "passed") return line;
+  line += "\n    " + verdict["summary"].get<std::string>();
+  // The repro runs only on saved tensors: the model's own are not .npy files.
+  return line + (node["saved_tensors"].is_null()
+                     ? "\n    replay: add --save-model-tensors DIR, then run the report's repro"
+                     : "\n    repro: " + entry["repro"].get<std::string>());
 }
 
 }  // namespace
