@@ -178,8 +178,9 @@ TEST_CASE("names from the model reach messages escaped, on one line", "[model]")
   auto m = single_conv({1, 4, 20}, {6, 4, 3});
   conv_node(m).set_name("conv\nrm -rf");
   conv_node(m).set_input(1, "W\x01");
-  CHECK(parse_error(m) == "node conv\\nrm -rf: weight W\\x01 is computed by the graph: conveq "
-                          "needs it as an initializer or Constant");
+  CHECK(parse_error(m) ==
+        "node conv\\nrm -rf: weight W\\x01 is computed by the graph: conveq "
+        "needs it as an initializer or Constant");
 }
 
 TEST_CASE("truncated and foreign bytes are not a model", "[model]") {
@@ -249,7 +250,9 @@ TEST_CASE("shapes come from the graph, --input-shape or Conv outputs", "[model]"
   const Model given = parse(m, "", {{"X", {3, 4, 20}}});
   CHECK(given.known_shape("Y") == std::vector<int64_t>{3, 6, 18});
   CHECK(node_run(given).problem.batch == 3);
-  CHECK_THAT(error_of([&] { parse(m, "", {{"x", {3, 4, 20}}}); }),
+  CHECK_THAT(error_of([&] {
+               parse(m, "", {{"x", {3, 4, 20}}});
+             }),
              Contains("--input-shape x=...: no node of m.onnx reads a value of that name"));
   // A stated output shape that the Conv's attributes contradict.
   auto stated = single_conv({1, 4, 20}, {6, 4, 3});
@@ -288,4 +291,16 @@ TEST_CASE("TensorProto files are read with the .npy reader's distrust", "[model]
              Contains("empty.pb: not a TensorProto: it has no data_type"));
   CHECK_THAT(error_of([&] { conveq::model::read_tensor_file(dir.string()); }),
              Contains(dir.string()));
+}
+
+TEST_CASE("saved tensors go to one safe directory per node and test-data set", "[model]") {
+  conveq::model::ConvNode node;
+  node.index = 7;
+  node.name = "/encoder/conv.1/Conv";
+  CHECK(conveq::model::node_directory("out", node, "") == "out/7__encoder_conv.1_Conv");
+  CHECK(conveq::model::node_directory("out", node, "test_data_set_2") ==
+        "out/7__encoder_conv.1_Conv_test_data_set_2");
+  node.name = std::string(300, 'a') + "/../x";
+  const std::string dir = conveq::model::node_directory("out", node, "");
+  CHECK(dir == "out/7_" + std::string(100, 'a'));
 }

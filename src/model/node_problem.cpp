@@ -109,7 +109,8 @@ std::string encode_array(const npy::Array& array) {
 
 std::string node_directory(const std::string& tensors_dir, const ConvNode& node,
                            const std::string& test_data_set) {
-  std::string name = std::to_string(node.index) + "_" + node.name;
+  // At most 100 characters of the name: a file name has 255 bytes; the index keeps it unique.
+  std::string name = std::to_string(node.index) + "_" + node.name.substr(0, 100);
   if (!test_data_set.empty()) name += "_" + test_data_set;
   for (char& c : name) {
     const bool keep =

@@ -38,8 +38,9 @@ NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& 
 // --save-model-tensors writes and what the report's sha256 hashes.
 std::string encode_array(const npy::Array& array);
 
-// The directory of a run's saved tensors under --save-model-tensors DIR: "DIR/<index>_<name>",
-// every character outside [A-Za-z0-9._-] of the name replaced by '_'.
+// The directory of a run's saved tensors under --save-model-tensors DIR: "DIR/<index>_<name>"
+// (and "_test_data_set_N"), the name cut at 100 characters, every character outside
+// [A-Za-z0-9._-] replaced by '_'.
 std::string node_directory(const std::string& tensors_dir, const ConvNode& node,
                            const std::string& test_data_set);
 
