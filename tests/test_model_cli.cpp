@@ -166,7 +166,7 @@ TEST_CASE("a corrupted stored output is caught at its node and index", "[model_c
   CHECK((*expected)["worst_index"] == json({0, 3, 7}));
 }
 
-TEST_CASE("--save-model-tensors lets conveq compare replay each node", "[model_cli]") {
+TEST_CASE("conveq compare replays each node from the saved model tensors", "[model_cli]") {
   const fs::path dir = fresh_directory("model_replay");
   const json report = model_report(
       kModels + "/speech_conv1d.onnx --save-model-tensors " + (dir / "t").string(), dir);
