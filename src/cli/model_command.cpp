@@ -135,11 +135,21 @@ void check_outputs(const ModelCommandOptions& o, const std::string& model_file) 
   }
 }
 
+// A run of a node: the node, its data, and its problem, planned (checked) before anything runs.
+struct PlannedRun {
+  const model::ConvNode* node;
+  model::NodeData data;
+  model::NodeRun run;
+};
+
 // Every Conv node once per test-data set that gives its input, else once on seeded data.
-std::vector<model::NodeRun> node_runs(const model::Model& m,
-                                      const std::vector<model::TestDataSet>& sets, uint64_t seed,
-                                      const std::string& tensors_dir, int threads) {
-  std::vector<model::NodeRun> runs;
+std::vector<PlannedRun> plan_runs(const model::Model& m,
+                                  const std::vector<model::TestDataSet>& sets, uint64_t seed,
+                                  const std::string& tensors_dir, int threads) {
+  std::vector<PlannedRun> runs;
+  const auto plan = [&](const model::ConvNode& conv, const model::NodeData& data) {
+    runs.push_back({&conv, data, model::plan_node_run(m, conv, data, seed, tensors_dir, threads)});
+  };
   for (const auto& conv : m.convs) {
     bool from_test_data = false;
     for (const auto& set : sets) {
@@ -151,28 +161,22 @@ std::vector<model::NodeRun> node_runs(const model::Model& m,
         data.expected = &expected->second;
         data.expected_file = set.files.at(conv.output);
       }
-      runs.push_back(model::make_node_run(m, conv, data, seed, tensors_dir, threads));
+      plan(conv, data);
       from_test_data = true;
     }
-    if (!from_test_data)
-      runs.push_back(model::make_node_run(m, conv, {}, seed, tensors_dir, threads));
+    if (!from_test_data) plan(conv, {});
   }
   return runs;
 }
 
-// The saved tensors of every run, staged: they appear with the report or not at all.
-void stage_tensors(const std::vector<model::NodeRun>& runs, const std::string& option_value,
+// A run's saved tensors, staged: they appear with the report or not at all.
+void stage_tensors(const std::string& dir, const TensorFiles& f, const std::string& what,
                    StagedFiles& staged) {
-  const std::string what = "--save-model-tensors " + option_value;
-  for (const auto& run : runs) {
-    const std::string dir = run.node["saved_tensors"].get<std::string>();
-    const TensorFiles& f = run.files;
-    staged.add_to_directory(dir, "input.npy", model::encode_array(f.input->array), what);
-    staged.add_to_directory(dir, "weight.npy", model::encode_array(f.weight->array), what);
-    if (f.bias) staged.add_to_directory(dir, "bias.npy", model::encode_array(f.bias->array), what);
-    if (f.expect) {
-      staged.add_to_directory(dir, "expect.npy", model::encode_array(f.expect->array), what);
-    }
+  staged.add_to_directory(dir, "input.npy", model::encode_array(f.input->array), what);
+  staged.add_to_directory(dir, "weight.npy", model::encode_array(f.weight->array), what);
+  if (f.bias) staged.add_to_directory(dir, "bias.npy", model::encode_array(f.bias->array), what);
+  if (f.expect) {
+    staged.add_to_directory(dir, "expect.npy", model::encode_array(f.expect->array), what);
   }
 }
 
@@ -192,16 +196,25 @@ nlohmann::json model_json(const model::Model& m, const ModelLocation& where,
           {"test_data_sets", set_names}};
 }
 
-// The runs as a suite: one problem per run, with its tensors.
+// The runs as a suite: one problem per run; its tensors are made (and saved) when it runs.
 std::pair<std::vector<SuiteProblem>, std::vector<NodeTensors>> as_suite(
-    std::vector<model::NodeRun> runs, const RunOptions& run) {
+    const std::vector<PlannedRun>& runs, const model::Model& m, const ModelCommandOptions& o,
+    uint64_t seed, StagedFiles& staged) {
   std::vector<SuiteProblem> problems;
   std::vector<NodeTensors> nodes;
-  for (auto& r : runs) {
-    SuiteLine line{static_cast<int>(r.node["index"].get<int64_t>()) + 1, r.name,
-                   r.problem.options_string()};
-    problems.push_back({line, r.problem, run});
-    nodes.push_back({std::make_shared<const TensorFiles>(std::move(r.files)), r.node});
+  const RunOptions run = make_run_options(o.run);
+  for (const auto& r : runs) {
+    SuiteLine line{static_cast<int>(r.node->index) + 1, r.run.name, r.run.problem.options_string()};
+    problems.push_back({line, r.run.problem, run});
+    const auto tensors = [&m, &r, &o, seed, &staged] {
+      TensorFiles files = model::node_tensors(m, *r.node, r.data, r.run, seed);
+      const nlohmann::json& dir = r.run.node["saved_tensors"];
+      if (!dir.is_null()) {
+        stage_tensors(dir, files, "--save-model-tensors " + o.save_model_tensors, staged);
+      }
+      return files;
+    };
+    nodes.push_back({tensors, r.run.node});
   }
   return {std::move(problems), std::move(nodes)};
 }
@@ -222,9 +235,8 @@ int run_model_command(const ModelCommandOptions& o) {
   const std::vector<model::TestDataSet> sets = where.test_data_dir.empty()
                                                    ? std::vector<model::TestDataSet>{}
                                                    : model::read_test_data(where.test_data_dir, m);
-  std::vector<model::NodeRun> runs = node_runs(m, sets, seed, o.save_model_tensors, run.threads);
+  const std::vector<PlannedRun> runs = plan_runs(m, sets, seed, o.save_model_tensors, run.threads);
   StagedFiles outputs;
-  if (!o.save_model_tensors.empty()) stage_tensors(runs, o.save_model_tensors, outputs);
 
   const auto print = [json = o.format == "json"](const std::string& line) {
     if (json) {
@@ -241,7 +253,7 @@ int run_model_command(const ModelCommandOptions& o) {
   print("conveq model " + where.model_file + ": " + std::to_string(m.convs.size()) +
         " Conv nodes of " + std::to_string(m.node_count) + ", " + std::to_string(runs.size()) +
         " runs" + (sets.empty() ? "" : " (" + std::to_string(sets.size()) + " test-data sets)"));
-  const auto [problems, nodes] = as_suite(std::move(runs), run);
+  const auto [problems, nodes] = as_suite(runs, m, o, seed, outputs);
   SessionResult result = run_suite(
       problems, info, [&print](const nlohmann::json& entry) { print(node_line(entry)); }, nodes);
   result.report["model"] = model_json(m, where, sets);

@@ -140,19 +140,7 @@ NodeRun node_run(const Model& model, const ConvNode& node, const NodeData& data,
 
   const std::string dir =
       tensors_dir.empty() ? "" : node_directory(tensors_dir, node, data.test_data_set);
-  const std::string in_model = model.path + "#";
   const std::string generated = "generated: --fill normal --seed " + std::to_string(seed);
-  run.files.input =
-      tensor_file("--input", saved_or(dir, "input.npy", data.input ? data.input_file : generated),
-                  data.input ? *data.input : generated_input(run.problem, seed));
-  run.files.weight =
-      tensor_file("--weight", saved_or(dir, "weight.npy", in_model + node.weight), weight);
-  if (bias)
-    run.files.bias = tensor_file("--bias", saved_or(dir, "bias.npy", in_model + node.bias), *bias);
-  if (data.expected) {
-    run.files.expect =
-        tensor_file("--expect", saved_or(dir, "expect.npy", data.expected_file), *data.expected);
-  }
   run.node = node_json(node, geometry, input, weight.shape);
   run.node["input_data"] = data.input ? data.input_file : generated;
   run.node["expected_output"] = data.expected ? nlohmann::json(data.expected_file) : nullptr;
@@ -164,13 +152,43 @@ NodeRun node_run(const Model& model, const ConvNode& node, const NodeData& data,
 
 }  // namespace
 
-NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
+TensorFiles node_tensors(const Model& model, const ConvNode& node, const NodeData& data,
+                         const NodeRun& run, uint64_t seed) {
+  const npy::Array& weight = model.tensors.at(node.weight);
+  const npy::Array* bias = node.bias.empty() ? nullptr : &model.tensors.at(node.bias);
+  const nlohmann::json& saved = run.node["saved_tensors"];
+  const std::string dir = saved.is_null() ? std::string() : saved.get<std::string>();
+  const std::string in_model = model.path + "#";
+  const std::string generated = run.node["input_data"].get<std::string>();
+  TensorFiles files;
+  files.input =
+      tensor_file("--input", saved_or(dir, "input.npy", data.input ? data.input_file : generated),
+                  data.input ? *data.input : generated_input(run.problem, seed));
+  files.weight =
+      tensor_file("--weight", saved_or(dir, "weight.npy", in_model + node.weight), weight);
+  if (bias)
+    files.bias = tensor_file("--bias", saved_or(dir, "bias.npy", in_model + node.bias), *bias);
+  if (data.expected) {
+    files.expect =
+        tensor_file("--expect", saved_or(dir, "expect.npy", data.expected_file), *data.expected);
+  }
+  return files;
+}
+
+NodeRun plan_node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
                       const std::string& tensors_dir, int threads) {
   try {
     return node_run(model, node, data, seed, tensors_dir, threads);
   } catch (const InputError& e) {
     throw InputError(visible_text(e.message()));  // names from the model: one line
   }
+}
+
+NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
+                      const std::string& tensors_dir, int threads) {
+  NodeRun run = plan_node_run(model, node, data, seed, tensors_dir, threads);
+  run.files = node_tensors(model, node, data, run, seed);
+  return run;
 }
 
 }  // namespace conveq::model

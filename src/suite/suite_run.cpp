@@ -1,5 +1,7 @@
 #include "conveq/suite/suite_run.hpp"
 
+#include <optional>
+
 #include "conveq/core/error.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/timing.hpp"
@@ -10,16 +12,18 @@ namespace conveq {
 namespace {
 
 SuiteEntry run_problem(const SuiteProblem& p, const NodeTensors& node) {
-  const TensorFiles* files = node.files.get();
   SuiteEntry entry;
   entry.name = p.line.name;
   entry.line = p.line.line;
   entry.options = p.line.options;
-  entry.repro = repro_command(p.problem, p.run, files);
+  entry.repro = repro_command(p.problem, p.run);
   entry.model_node = node.model_node;
   const double start = now_ms();
   try {
-    SessionResult result = run_compare(p.problem, p.run, files);
+    const std::optional<TensorFiles> files =
+        node.files ? std::optional<TensorFiles>(node.files()) : std::nullopt;
+    if (files) entry.repro = repro_command(p.problem, p.run, &*files);
+    SessionResult result = run_compare(p.problem, p.run, files ? &*files : nullptr);
     entry.status = result.report["verdict"]["status"];
     entry.report = std::move(result.report);
   } catch (const std::exception& e) {

@@ -24,13 +24,25 @@ struct NodeData {
 struct NodeRun {
   std::string name;  // the node's name, with "@test_data_set_N" for a test-data set
   Problem problem;
-  TensorFiles files;    // the tensors in memory, as compare's --input/--weight/--bias/--expect
+  // The tensors in memory, as compare's --input/--weight/--bias/--expect; empty after
+  // plan_node_run.
+  TensorFiles files;
   nlohmann::json node;  // the report's model_node
 };
 
-// `tensors_dir` (--save-model-tensors; empty: none) names where the tensors will be saved, so
-// that the files' paths, and the repro, are those of the saved .npy files. `threads` bounds the
-// memory check that runs before the input is generated. Throws InputError "node NAME: ...".
+// The node's problem, checked (attributes, shapes, dtypes, the memory it needs for `threads`),
+// and its model_node; no tensor yet (`files` is empty). `tensors_dir` (--save-model-tensors;
+// empty: none) names where the tensors will be saved, so that the files' paths, and the repro,
+// are those of the saved .npy files. Throws InputError "node NAME: ...", on one line.
+NodeRun plan_node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
+                      const std::string& tensors_dir, int threads);
+
+// The tensors of a planned run: the model's weight and bias, the test data or the seeded input
+// (generated here: call it just before the run, so that one node's input is in memory at once).
+TensorFiles node_tensors(const Model& model, const ConvNode& node, const NodeData& data,
+                         const NodeRun& run, uint64_t seed);
+
+// plan_node_run, then node_tensors into its `files`.
 NodeRun make_node_run(const Model& model, const ConvNode& node, const NodeData& data, uint64_t seed,
                       const std::string& tensors_dir, int threads);
 

@@ -3,7 +3,6 @@
 // suite report holding each problem's report. The layout is described in docs/ci.md and
 // docs/report.schema.json ($defs/suite_report).
 #include <functional>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -22,10 +21,11 @@ struct SuiteProblem {
   RunOptions run;
 };
 
-// What `conveq model` adds to a node's problem: the node's tensors, as compare's files, and
-// the node as the report's model_node records it.
+// What `conveq model` adds to a node's problem: its tensors, as compare's files, made just
+// before the problem runs (so that one node's data are in memory at a time), and the node as
+// the report's model_node records it.
 struct NodeTensors {
-  std::shared_ptr<const TensorFiles> files;
+  std::function<TensorFiles()> files;
   nlohmann::json model_node;
 };
 
