@@ -151,6 +151,7 @@ TEST_CASE("a corrupted stored output is caught at its node and index", "[model_c
 
   const CliResult r = run_conveq("model " + (dir / "data").string() + kQuick);
   CHECK(r.exit_status == 1);
+  CHECK_THAT(r.out, Contains(": 1 Conv node of 1, 2 runs (2 test-data sets)\n"));
   CHECK_THAT(r.out, Contains("FAILED     /conv/Conv@test_data_set_1") &&
                         Contains("expected vs reference: 1 of 120 elements outside") &&
                         Contains("replay: add --save-model-tensors DIR"));

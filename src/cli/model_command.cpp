@@ -250,9 +250,12 @@ int run_model_command(const ModelCommandOptions& o) {
   info.problems_in_file = runs.size();
   info.command = o.app == nullptr ? "conveq model " + o.model : command_line(*o.app);
   info.threads = run.threads;
-  print("conveq model " + where.model_file + ": " + std::to_string(m.convs.size()) +
-        " Conv nodes of " + std::to_string(m.node_count) + ", " + std::to_string(runs.size()) +
-        " runs" + (sets.empty() ? "" : " (" + std::to_string(sets.size()) + " test-data sets)"));
+  const auto count = [](size_t n, const std::string& what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  print("conveq model " + where.model_file + ": " + count(m.convs.size(), "Conv node") + " of " +
+        std::to_string(m.node_count) + ", " + count(runs.size(), "run") +
+        (sets.empty() ? "" : " (" + count(sets.size(), "test-data set") + ")"));
   const auto [problems, nodes] = as_suite(runs, m, o, seed, outputs);
   SessionResult result = run_suite(
       problems, info, [&print](const nlohmann::json& entry) { print(node_line(entry)); }, nodes);
