@@ -211,6 +211,15 @@ TEST_CASE("hostile model files exit 2 with one line and write nothing", "[model_
   std::ofstream(dir / "shape.onnx", std::ios::binary) << serialized(shape);
   check_one_line_error(run_conveq("model " + (dir / "shape.onnx").string()), "node conv:");
 
+  // The graph (field 7) sent with the varint wire type instead of a length-delimited one.
+  std::string wire = serialized(single_conv({1, 4, 20}, {6, 4, 3}));
+  const size_t graph_tag = wire.find('\x3a');
+  REQUIRE(graph_tag != std::string::npos);
+  wire[graph_tag] = '\x38';
+  std::ofstream(dir / "wire.onnx", std::ios::binary) << wire;
+  check_one_line_error(run_conveq("model " + (dir / "wire.onnx").string()),
+                       "wire.onnx: not an ONNX model");
+
   check_one_line_error(run_conveq("model " + dir.string()), "a directory without model.onnx");
   check_one_line_error(run_conveq("model " + kModels + "/speech_conv1d.onnx --input-shape x=2"),
                        "--input-shape x=2");
