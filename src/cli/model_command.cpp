@@ -40,6 +40,7 @@ void setup_model_command(CLI::App& app, ModelCommandOptions& o) {
   o.app = &app;
 }
 
+#ifdef CONVEQ_HAVE_ONNX
 namespace {
 
 // A value as the node lines show it: "-" when absent.
@@ -87,11 +88,6 @@ std::string node_line(const nlohmann::json& entry) {
                      ? "\n    replay: add --save-model-tensors DIR, then run the report's repro"
                      : "\n    repro: " + entry["repro"].get<std::string>());
 }
-
-}  // namespace
-
-#ifdef CONVEQ_HAVE_ONNX
-namespace {
 
 namespace fs = std::filesystem;
 
