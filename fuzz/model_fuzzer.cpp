@@ -49,9 +49,9 @@ void check_nodes(const conveq::model::Model& model) {
     } catch (const conveq::InputError& error) {
       // The node's own checks name the node (raw here: make_node_run escapes the name);
       // make_problem's name the option, with numbers only.
-      check(error.message().rfind("node ", 0) == 0 ||
-                error.message().find('\n') == std::string::npos,
-            "error message neither names the node nor is one line");
+      check(
+          error.message().rfind("node ", 0) == 0 || error.message().find('\n') == std::string::npos,
+          "error message neither names the node nor is one line");
     }
   }
 }

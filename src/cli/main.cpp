@@ -8,12 +8,12 @@
 
 #include "check_command.hpp"
 #include "compare_command.hpp"
-#include "model_command.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/core/version.hpp"
 #include "conveq/core/visible_text.hpp"
 #include "conveq/io/output.hpp"
 #include "conveq/io/temporary_files.hpp"
+#include "model_command.hpp"
 #include "option_values.hpp"
 #include "run_command.hpp"
 #include "show_command.hpp"
@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
   conveq::cli::setup_show_command(*show, show_options);
 
   conveq::cli::ModelCommandOptions model_options;
-  CLI::App* model = app.add_subcommand(
-      "model", "Check every Conv node of an ONNX model with its real weights");
+  CLI::App* model =
+      app.add_subcommand("model", "Check every Conv node of an ONNX model with its real weights");
   conveq::cli::setup_model_command(*model, model_options);
 
   const std::string first = argc > 1 ? argv[1] : "";
@@ -101,6 +101,5 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return bad_input(e.what());
   }
-  return run_parsed(app, compare_options, run_options, check_options, show_options,
-                    model_options);
+  return run_parsed(app, compare_options, run_options, check_options, show_options, model_options);
 }
