@@ -127,6 +127,9 @@ TEST_CASE("a Conv with inconsistent attributes is refused naming the node", "[mo
   pad->set_type(onnx::AttributeProto::STRING);
   pad->set_s("SAME_UPPER");
   CHECK_THAT(parse_error(both), Contains("only with auto_pad NOTSET"));
+  conv_node(both).mutable_attribute()->DeleteSubrange(0, 1);  // the pads
+  conv_node(both).mutable_attribute(0)->set_s("SAME");
+  CHECK_THAT(parse_error(both), Contains("auto_pad \"SAME\": must be NOTSET, SAME_UPPER"));
 }
 
 TEST_CASE("attributes of the wrong type, unknown or repeated are refused", "[model]") {
