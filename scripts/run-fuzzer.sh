@@ -4,13 +4,13 @@
 #   scripts/run-fuzzer.sh 120                 # every target, 120 s each
 #   scripts/run-fuzzer.sh 600 report suite    # some of them
 # Targets: npy (the .npy reader), suite (suites and --filter), report (reports read back by
-# show and check).
+# show and check), model (ONNX models and TensorProto files; skipped without libonnx-dev).
 # Exits 0 when every run is clean, or when clang or its libFuzzer runtime is missing (printing
 # that it skipped); non-zero on any finding, whose input is kept in
 # build-fuzz/artifacts/<time>/<target>/. See docs/fuzzing.md.
 set -euo pipefail
 
-usage="usage: scripts/run-fuzzer.sh SECONDS [npy|suite|report ...]   (SECONDS: a positive whole number)"
+usage="usage: scripts/run-fuzzer.sh SECONDS [npy|suite|report|model ...]   (SECONDS: a positive whole number)"
 if [[ $# -lt 1 || ! "$1" =~ ^[1-9][0-9]*$ ]]; then
   echo "$usage" >&2
   exit 2
@@ -18,10 +18,10 @@ fi
 seconds="$1"
 shift
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(npy suite report)
+[[ ${#targets[@]} -gt 0 ]] || targets=(npy suite report model)
 for target in "${targets[@]}"; do
   case "$target" in
-    npy | suite | report) ;;
+    npy | suite | report | model) ;;
     *) echo "run-fuzzer: unknown target '$target'; $usage" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +49,15 @@ if [[ -f "$build/CMakeCache.txt" ]] &&
   cmake -S "$root" -B "$build" -DCONVEQ_FUZZ=ON >/dev/null
 else
   CC=clang CXX=clang++ cmake -S "$root/fuzz" -B "$build" >/dev/null
+fi
+# model_fuzzer exists only where libonnx-dev and libprotobuf-dev are installed.
+if [[ " ${targets[*]} " == *" model "* ]] &&
+  [[ "$(cmake --build "$build" --target help)" != *model_fuzzer* ]]; then
+  echo "run-fuzzer: skipped model: model_fuzzer is not built (install libonnx-dev libprotobuf-dev)"
+  kept=()
+  for target in "${targets[@]}"; do [[ "$target" == model ]] || kept+=("$target"); done
+  targets=("${kept[@]}")
+  [[ ${#targets[@]} -gt 0 ]] || exit 0
 fi
 cmake --build "$build" --target "${targets[@]/%/_fuzzer}" -j"$(nproc)"
 
@@ -153,6 +162,32 @@ DICT
 "[]"
 DICT
       ;;
+    model)
+      cat <<'DICT'
+"Conv"
+"ai.onnx"
+"auto_pad"
+"SAME_UPPER"
+"SAME_LOWER"
+"VALID"
+"NOTSET"
+"kernel_shape"
+"strides"
+"pads"
+"dilations"
+"group"
+"location"
+"offset"
+"length"
+"Relu"
+"Constant"
+"value"
+"\x08\x07"
+"\x10\x01"
+"\x10\x0b"
+"\xff\xff\xff\xff\x0f"
+DICT
+      ;;
   esac
 }
 
@@ -161,6 +196,7 @@ max_len() {
     npy) echo 4096 ;;      # the preamble and header carry the structure
     suite) echo 8192 ;;    # past the 4096-character line limit
     report) echo 65536 ;;  # a small suite report, deep nesting, long names
+    model) echo 16384 ;;   # the committed models are 0.6 to 12 KB
   esac
 }
 

@@ -101,7 +101,23 @@ def main():
         conveq(binary, "check", path("shard.json"), "--baseline", path("smoke.json"), "--subset",
                "--max-slowdown", "1.01", "--min-time-ms", "0", "--report",
                path("check_rows.json"), expect={0, 1})
+        # conveq model: a test-data directory (stored outputs) with saved tensors, and a model
+        # on generated data; skipped when conveq was built without ONNX.
+        models = os.path.join(source, "tests", "data", "models")
+        probe = subprocess.run([binary, "model", os.path.join(models, "cnn2d.onnx"), *quick,
+                                "--report", path("model_cnn2d.json")], capture_output=True,
+                               text=True)
+        if "built without ONNX" in probe.stderr:
+            print("note: conveq was built without ONNX; the model reports went unexercised")
+        elif probe.returncode != 0:
+            sys.exit(f"conveq model cnn2d.onnx: exit {probe.returncode}\n{probe.stderr}")
+        else:
+            conveq(binary, "model", os.path.join(models, "single_conv1d"), *quick,
+                   "--save-model-tensors", path("tensors"), "--report",
+                   path("model_test_data.json"), expect={0})
         for name in sorted(os.listdir(tmp)):
+            if not name.endswith(".json"):
+                continue
             with open(path(name)) as f:
                 reports[name] = json.load(f)
 
@@ -138,6 +154,14 @@ def main():
         r = copy.deepcopy(reports["compare.json"])
         del r["paths"][with_backend[0]]["backend"]["implementation"]
         broken["backend without implementation"] = r
+    if "model_test_data.json" in reports:
+        r = copy.deepcopy(reports["model_test_data.json"])
+        del r["problems"][0]["model_node"]["pads"]
+        broken["model node without pads"] = r
+        r = copy.deepcopy(reports["model_test_data.json"])
+        r["model"]["sha256"] = "not a digest"
+        broken["model without a sha256"] = r
+
     for what, report in broken.items():
         rejected = not validator.is_valid(report)
         print(f"{'ok  ' if rejected else 'FAIL'} rejects {what}")

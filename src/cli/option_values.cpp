@@ -6,6 +6,7 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
+#include "conveq/core/shell_word.hpp"
 
 namespace conveq::cli {
 
@@ -46,6 +47,23 @@ void refuse_empty_values(const CLI::App& app) {
       }
     }
   }
+}
+
+std::string command_line(const CLI::App& app) {
+  std::string command = "conveq " + app.get_name();
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->count() == 0) continue;
+    if (option->get_positional()) {
+      for (const auto& value : option->results()) command += " " + shell_word(value);
+    } else if (option->get_type_size() == 0) {  // a flag
+      command += " " + option->get_name();
+    } else {
+      for (const auto& value : option->results()) {
+        command += " " + option->get_name() + " " + shell_word(value);
+      }
+    }
+  }
+  return command;
 }
 
 }  // namespace conveq::cli

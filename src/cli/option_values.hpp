@@ -14,6 +14,10 @@ namespace conveq::cli {
 // InputError "OPTION VALUE: <rule>".
 double parse_real(const std::string& option, const std::string& text, double min_value);
 
+// The command line that reproduces a parsed subcommand: "conveq NAME" and every option that
+// was given, from the parser itself, so options added later are not forgotten.
+std::string command_line(const CLI::App& app);
+
 // Refuses an empty value ("--atol ''") given to any option or argument of `app`.
 void refuse_empty_values(const CLI::App& app);
 

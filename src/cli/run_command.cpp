@@ -11,29 +11,6 @@
 #include "option_values.hpp"
 
 namespace conveq::cli {
-namespace {
-
-// The `conveq run` command line that reproduces this run: every option that was given, from
-// the parser itself, so options added to compare later are not forgotten here.
-std::string run_command_line(const RunCommandOptions& o) {
-  if (o.app == nullptr) return "conveq run " + shell_word(o.suite);
-  std::string command = "conveq " + o.app->get_name();
-  for (const CLI::Option* option : o.app->get_options()) {
-    if (option->count() == 0) continue;
-    if (option->get_positional()) {
-      for (const auto& value : option->results()) command += " " + shell_word(value);
-    } else if (option->get_type_size() == 0) {  // a flag
-      command += " " + option->get_name();
-    } else {
-      for (const auto& value : option->results()) {
-        command += " " + option->get_name() + " " + shell_word(value);
-      }
-    }
-  }
-  return command;
-}
-
-}  // namespace
 
 void setup_run_command(CLI::App& app, RunCommandOptions& o) {
   app.add_option("suite", o.suite, "Suite file: one problem per line, as compare's options")
@@ -150,7 +127,7 @@ int run_run_command(const RunCommandOptions& o) {
   info.shard = shard;
   info.filter = o.filter;
   info.problems_in_file = suite.lines.size();
-  info.command = run_command_line(o);
+  info.command = o.app == nullptr ? "conveq run " + shell_word(o.suite) : command_line(*o.app);
   info.threads = make_run_options(o.line_defaults).threads;
   print("conveq run " + suite.file + ": " + std::to_string(problems.size()) + " of " +
         std::to_string(suite.lines.size()) + " problems (shard " + std::to_string(shard.index) +

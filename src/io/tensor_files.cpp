@@ -346,9 +346,9 @@ ConvData<T> to_conv_data(const Problem& p, const TensorFiles& files) {
   return data;
 }
 
-void check_save_directory(const std::string& dir) {
-  const std::string what = "--save-outputs " + dir;
-  if (dir.empty()) throw InputError("--save-outputs \"\": must name a directory");
+void check_save_directory(const std::string& dir, const std::string& option) {
+  const std::string what = option + " " + dir;
+  if (dir.empty()) throw InputError(option + " \"\": must name a directory");
   std::error_code error;
   const std::filesystem::path path(dir);
   if (std::filesystem::exists(path, error)) {

@@ -319,6 +319,7 @@ nlohmann::json to_json(const SuiteEntry& e) {
   } else {
     entry["report"] = e.report;
   }
+  if (!e.model_node.is_null()) entry["model_node"] = e.model_node;
   return entry;
 }
 

@@ -1,5 +1,7 @@
 #include "conveq/suite/suite_run.hpp"
 
+#include <optional>
+
 #include "conveq/core/error.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/timing.hpp"
@@ -9,15 +11,19 @@
 namespace conveq {
 namespace {
 
-SuiteEntry run_problem(const SuiteProblem& p) {
+SuiteEntry run_problem(const SuiteProblem& p, const NodeTensors& node) {
   SuiteEntry entry;
   entry.name = p.line.name;
   entry.line = p.line.line;
   entry.options = p.line.options;
   entry.repro = repro_command(p.problem, p.run);
+  entry.model_node = node.model_node;
   const double start = now_ms();
   try {
-    SessionResult result = run_compare(p.problem, p.run);
+    const std::optional<TensorFiles> files =
+        node.files ? std::optional<TensorFiles>(node.files()) : std::nullopt;
+    if (files) entry.repro = repro_command(p.problem, p.run, &*files);
+    SessionResult result = run_compare(p.problem, p.run, files ? &*files : nullptr);
     entry.status = result.report["verdict"]["status"];
     entry.report = std::move(result.report);
   } catch (const std::exception& e) {
@@ -44,13 +50,13 @@ int SuiteSummary::exit_status() const {
 }
 
 SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
-                        const ProblemDone& done) {
+                        const ProblemDone& done, const std::vector<NodeTensors>& nodes) {
   const double suite_start = now_ms();
   SuiteReport report;
   report.info = info;
   report.threads = info.threads > 0 ? info.threads : hardware_threads();
-  for (const auto& p : problems) {
-    SuiteEntry entry = run_problem(p);
+  for (size_t i = 0; i < problems.size(); ++i) {
+    SuiteEntry entry = run_problem(problems[i], i < nodes.size() ? nodes[i] : NodeTensors{});
     report.summary.add(entry.status);
     if (done) done(to_json(entry));
     report.entries.push_back(std::move(entry));

@@ -65,7 +65,8 @@ ConvData<T> to_conv_data(const Problem& problem, const TensorFiles& files);
 
 // --save-outputs DIR: refuses, before the run, a DIR that is not a directory or could not be
 // created (its nearest existing ancestor must be a writable directory). Creates nothing.
-void check_save_directory(const std::string& dir);
+// `option` starts the messages (conveq model's --save-model-tensors uses it too).
+void check_save_directory(const std::string& dir, const std::string& option = "--save-outputs");
 
 // Every file --save-outputs DIR may write, for the paths named: to refuse, before the run, a
 // DIR where one of them is an input of the run (DIR/input.npy as --input, say).

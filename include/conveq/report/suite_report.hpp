@@ -19,6 +19,7 @@ struct SuiteEntry {
   nlohmann::json report;  // the compare report; null after an error
   std::string error;      // empty unless status is "error"
   double seconds = 0;
+  nlohmann::json model_node;  // `conveq model`: the Conv node; null (left out) otherwise
 };
 
 struct SuiteSummary {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "conveq/core/problem.hpp"
+#include "conveq/io/tensor_files.hpp"
 #include "conveq/session/session.hpp"
 #include "conveq/suite/suite.hpp"
 
@@ -18,6 +19,14 @@ struct SuiteProblem {
   SuiteLine line;
   Problem problem;
   RunOptions run;
+};
+
+// What `conveq model` adds to a node's problem: its tensors, as compare's files, made just
+// before the problem runs (so that one node's data are in memory at a time), and the node as
+// the report's model_node records it.
+struct NodeTensors {
+  std::function<TensorFiles()> files;
+  nlohmann::json model_node;
 };
 
 // What the "suite" block of the report records about the run.
@@ -37,8 +46,9 @@ using ProblemDone = std::function<void(const nlohmann::json& entry)>;
 // "error" field (status "error", counted as failed) and the run goes on.
 // exit_status: kExitFailed when any problem failed, else kExitMistrusted when any was
 // mistrusted, else kExitPassed.
+// `nodes`: empty, or one per problem (conveq model).
 SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
-                        const ProblemDone& done);
+                        const ProblemDone& done, const std::vector<NodeTensors>& nodes = {});
 
 // A suite report has "problems"; a single compare report has "comparisons".
 inline bool is_suite_report(const nlohmann::json& report) {
