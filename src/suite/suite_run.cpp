@@ -44,7 +44,7 @@ int SuiteSummary::exit_status() const {
 }
 
 SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
-                        const ProblemDone& done) {
+                        const ProblemDone& done, bool keep_entries) {
   const double suite_start = now_ms();
   SuiteReport report;
   report.info = info;
@@ -53,7 +53,7 @@ SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRu
     SuiteEntry entry = run_problem(p);
     report.summary.add(entry.status);
     if (done) done(to_json(entry));
-    report.entries.push_back(std::move(entry));
+    if (keep_entries) report.entries.push_back(std::move(entry));
   }
   report.seconds = (now_ms() - suite_start) / 1000.0;
   return {to_json(report), report.summary.exit_status()};
