@@ -125,6 +125,13 @@ def test_junit(binary, source, tmp):
         f.write(text.replace('<testcase name="passes"', "<testcase", 1))
     expect(not xsd_valid(xsd, broken)[0], "the XSD rejects a testcase without a name")
 
+    # Outputs are checked before the run: one file cannot be two outputs.
+    same = os.path.join(tmp, "same.json")
+    result = conveq(binary, "run", failing, "--report", same, "--junit",
+                    os.path.join(tmp, ".", "same.json"), status={0, 1, 2})
+    expect(result.returncode == 2 and "is also --report" in result.stderr
+           and not os.path.exists(same), f"--junit may not be the report: {result.stderr.strip()}")
+
 
 def shard_list(binary, smoke, *args, env=None):
     return conveq(binary, "run", smoke, "--list", *args, status={0, 2}, env=env)

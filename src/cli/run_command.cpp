@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -155,7 +156,7 @@ bool uses_json_lines(const RunCommandOptions& o) {
 // not the suite, and is not another output.
 void check_outputs(const RunCommandOptions& o, bool json_lines) {
   check_standard_output();
-  std::vector<CommandInput> taken{{o.suite, "suite " + o.suite}};
+  const std::vector<CommandInput> taken{{o.suite, "suite " + o.suite}};
   std::vector<CommandInput> outputs{{o.report, "--report " + o.report},
                                     {o.junit, "--junit " + o.junit}};
   if (json_lines && !written_in_place(o.report)) {
@@ -163,11 +164,18 @@ void check_outputs(const RunCommandOptions& o, bool json_lines) {
                        "--report " + o.report + " (written as " +
                            StreamedFile::partial_name(o.report) + " until the run ends)"});
   }
+  std::vector<CommandInput> earlier;
   for (const auto& output : outputs) {
     if (output.path.empty()) continue;
     check_writable(output.path, output.what);
-    if (!written_in_place(output.path)) refuse_input_as_output(output.path, output.what, taken);
-    taken.push_back(output);
+    if (written_in_place(output.path)) continue;
+    refuse_input_as_output(output.path, output.what, taken);
+    // Absolute: "./r.json" and "r.json" are one file even before either exists.
+    const std::string absolute = std::filesystem::absolute(output.path).string();
+    if (const CommandInput* same = same_file_as(absolute, earlier)) {
+      throw InputError(output.what + ": is also " + same->what + "; give each output its own file");
+    }
+    earlier.push_back({absolute, output.what});
   }
 }
 
