@@ -26,13 +26,30 @@ std::string text(const nlohmann::json& value) {
 // What must be the same in every shard of one run, by the name a message uses for it.
 std::vector<std::pair<std::string, nlohmann::json>> run_identity(const ReportView& header) {
   const ReportView suite = header["suite"];
+  const ReportView tool = header["tool"];
   return {{"schema_version", header["schema_version"].json()},
-          {"tool", header["tool"].json()},
+          // The build; not BLAS's configuration, which names the CPU it detected at run time.
+          {"tool.version", tool["version"].json()},
+          {"tool.build_type", tool["build_type"].json()},
+          {"tool.compiler", tool["compiler"].json()},
+          {"tool.blas.version", tool["blas"]["version"].json()},
           {"suite.sha256", suite["sha256"].json()},
           {"suite.problems_in_file", suite["problems_in_file"].json()},
           {"suite.filter", suite["filter"].json()},
           {"suite.run_options", suite["run_options"].json()},
           {"suite.shard.count", suite["shard"]["count"].json()}};
+}
+
+// What differs between two shards that must be of one run.
+void compare_runs(const SuiteReportFile& first, const SuiteReportFile& shard,
+                  std::vector<std::string>& reasons) {
+  const auto expected = run_identity(first.header());
+  const auto found = run_identity(shard.header());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (expected[i].second == found[i].second) continue;
+    reasons.push_back(expected[i].first + " differs: " + text(expected[i].second) + " in " +
+                      first.file() + ", " + text(found[i].second) + " in " + shard.file());
+  }
 }
 
 // Inputs that are not complete suite reports, and shards of different runs.
@@ -41,19 +58,18 @@ void check_inputs(const std::vector<SuiteReportFile>& shards, std::vector<std::s
   for (const auto& shard : shards) {
     if (shard.is_single()) {
       reasons.push_back(shard.file() + " is a compare report, not a suite report");
-    } else if (!shard.complete()) {
+      continue;
+    }
+    if (!shard.complete()) {
       reasons.push_back(shard.file() + " has no summary line: its run was stopped after " +
                         std::to_string(shard.size()) + " problems");
-    } else if (first == nullptr) {
+      continue;
+    }
+    require_readable_schema(shard.header());
+    if (first == nullptr) {
       first = &shard;
     } else {
-      const auto expected = run_identity(first->header());
-      const auto found = run_identity(shard.header());
-      for (size_t i = 0; i < expected.size(); ++i) {
-        if (expected[i].second == found[i].second) continue;
-        reasons.push_back(expected[i].first + " differs: " + text(expected[i].second) + " in " +
-                          first->file() + ", " + text(found[i].second) + " in " + shard.file());
-      }
+      compare_runs(*first, shard, reasons);
     }
   }
 }
@@ -78,9 +94,11 @@ void check_shards(const std::vector<SuiteReportFile>& shards, std::vector<std::s
     }
   }
   std::vector<std::string> missing;
-  for (int64_t i = 1; i <= count && missing.size() <= 20; ++i) {
+  const int64_t missing_count = count - static_cast<int64_t>(by_index.size());
+  for (int64_t i = 1; i <= count && missing.size() < 20; ++i) {
     if (by_index.count(i) == 0) missing.push_back(std::to_string(i));
   }
+  if (missing_count > 20) missing.push_back("... (" + std::to_string(missing_count) + " in all)");
   if (!missing.empty()) {
     reasons.push_back("missing shard(s) " + join(missing, ", ") + " of " + std::to_string(count));
   }

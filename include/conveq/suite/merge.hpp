@@ -6,9 +6,9 @@
 // Refused (InputError, every reason listed): an input that is not a suite report or is
 // incomplete (a JSON Lines report without its summary line, a shard with fewer problems
 // than it selected); shards of different suites (suite.sha256, problems_in_file, filter),
-// run options, shard counts, schema versions or conveq builds (tool); two inputs with the
-// same shard index; a problem in two inputs; and, when the inputs say how many shards there
-// were, a shard that is missing (named).
+// run options, shard counts, schema versions or conveq builds (tool version, build type,
+// compiler, BLAS version); two inputs with the same shard index; a problem in two inputs;
+// and, when the inputs say how many shards there were, a shard that is missing (named).
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
