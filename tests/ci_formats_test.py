@@ -13,6 +13,7 @@
   other options and other suites are refused (exit 2), naming the reason.
 - JSON Lines: a killed run leaves REPORT.partial with its finished problems, readable by
   `show`, refused by `check` and `merge`, and no REPORT.
+- --compact: tiny problems take under 4000 bytes each (issue 16's 40 MB for 10,000).
 
 Usage: ci_formats_test.py CONVEQ_BINARY SOURCE_DIR
 """
@@ -250,6 +251,41 @@ def test_killed_run(binary, source, tmp):
            f"check refuses it: {check.stderr.strip()}")
 
 
+def test_compact_size(binary, tmp):
+    """Issue 16's size target, 40 MB for 10,000 problems, as bytes per problem: the problems of
+    scripts/measure-scale.sh (tiny, default paths), 200 of them, with --compact."""
+    suite = os.path.join(tmp, "scale_suite")
+    with open(suite, "w") as f:
+        for i in range(200):
+            f.write(f"p{i:05d}: --in 4 --out 4 --length {16 + i % 64} --repeat 1 --warmup 0\n")
+    report = os.path.join(tmp, "scale.jsonl")
+    conveq(binary, "run", suite, "--report", report, "--compact", status={0})
+    with open(report) as f:
+        lines = f.read().splitlines()
+    per_problem = sum(len(line) + 1 for line in lines[1:-1]) / (len(lines) - 2)
+    expect(len(lines) == 202 and per_problem < 4000,
+           f"--compact: {per_problem:.0f} bytes a problem (under 4000: 40 MB for 10,000)")
+    check = conveq(binary, "check", report, "--baseline", report, status={0, 1, 2})
+    expect(check.returncode == 0, f"check reads the compact report: {check.stderr.strip()}")
+
+    # A compact baseline still catches comparisons that fail now (its statuses are implied).
+    small = os.path.join(tmp, "small_suite")
+    with open(small, "w") as f:
+        f.writelines(line for line in open(suite).readlines()[:5])
+    compact = os.path.join(tmp, "small_compact.jsonl")
+    conveq(binary, "run", small, "--report", compact, "--compact", status={0})
+    strict = os.path.join(tmp, "small_strict.json")
+    conveq(binary, "run", small, "--report", strict, "--atol", "0", "--rtol", "0", status={1})
+    check = conveq(binary, "check", strict, "--baseline", compact, "--max-slowdown", "1e9",
+                   status={0, 1, 2})
+    expect(check.returncode == 1 and "now fails" in check.stdout,
+           f"check against a compact baseline finds the comparisons that fail now")
+    check = conveq(binary, "check", compact, "--baseline", strict, "--max-slowdown", "1e9",
+                   status={0, 1, 2})
+    expect(check.returncode == 0 and "now passes" in check.stdout,
+           f"and a compact report's passes are improvements over them: {check.stderr.strip()}")
+
+
 def main():
     binary, source = sys.argv[1], sys.argv[2]
     if shutil.which("xmllint") is None:
@@ -259,6 +295,7 @@ def main():
         test_shard_auto(binary, source)
         test_merge(binary, source, tmp)
         test_killed_run(binary, source, tmp)
+        test_compact_size(binary, tmp)
     if failures:
         sys.exit("failed:\n" + "\n".join(failures))
 

@@ -75,7 +75,8 @@ void setup_run_command(CLI::App& app, RunCommandOptions& o) {
                  "json: one document at the end; jsonl: one line per problem as it finishes, "
                  "in FILE.partial until the run ends (default: jsonl for a .jsonl --report)");
   app.add_flag("--compact", o.compact,
-               "Leave out the histograms, percentiles and worst elements of passing problems");
+               "Cut each passing problem's report to what check, show and merge read (its "
+               "verdict, path times and comparison errors; docs/ci.md)");
   app.add_option("--junit", o.junit, "Also write the results as JUnit XML to this file");
   app.add_flag("--github-annotations", o.github_annotations,
                "Print a GitHub Actions ::error (::warning when mistrusted) line for every "

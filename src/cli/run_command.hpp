@@ -14,7 +14,7 @@ struct RunCommandOptions {
   std::string report;           // the suite report (JSON) goes here; empty: not written
   std::string format = "text";  // text: problem lines on stdout; json: the report on stdout
   std::string report_format;    // json or jsonl; empty: jsonl for a .jsonl --report, else json
-  bool compact = false;         // drop per-element detail from passing problems
+  bool compact = false;         // passing problems cut to what check, show and merge read
   std::string junit;            // JUnit XML goes here; empty: not written
   bool github_annotations = false;
   std::string shard = "1/1";  // I/N or auto

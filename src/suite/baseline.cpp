@@ -164,6 +164,12 @@ struct ProblemCheck {
   const ReportView& baseline;
   const CheckThresholds& thresholds;
   CheckResult& result;
+  bool current_compact = false, baseline_compact = false;  // --compact entries
+
+  // A --compact entry's comparisons all passed, and say so once, in the entry's status.
+  static std::string comparison_status(const ReportView& c, bool compact) {
+    return compact ? "passed" : status_of(c["status"]);
+  }
 
   void add(const std::string& subject, const std::string& metric, nlohmann::json base,
            nlohmann::json cur, Change change, const std::string& reason) {
@@ -261,7 +267,7 @@ struct ProblemCheck {
     unique_by(baseline["comparisons"], comparison_subject, "comparison");
     for (const auto& base_c : baseline["comparisons"].items()) {
       const std::string subject = comparison_subject(base_c);
-      const std::string base_status = status_of(base_c["status"]);
+      const std::string base_status = comparison_status(base_c, baseline_compact);
       const auto found = current_comparisons.find(subject);
       if (found == current_comparisons.end()) {
         add(subject, "status", base_status, nullptr, Change::regression, "no longer compared");
@@ -270,11 +276,12 @@ struct ProblemCheck {
       ++result.comparisons;
       const ReportView cur_c = found->second;
       current_comparisons.erase(found);
-      status_change(subject, base_status, status_of(cur_c["status"]), reason_of(cur_c));
+      status_change(subject, base_status, comparison_status(cur_c, current_compact),
+                    reason_of(cur_c));
       error_growth(subject, base_c, cur_c, u, floor);
     }
     for (const auto& [subject, c] : current_comparisons) {
-      add(subject, "status", nullptr, status_of(c["status"]), Change::note,
+      add(subject, "status", nullptr, comparison_status(c, current_compact), Change::note,
           "new comparison, not in the baseline");
     }
   }
@@ -414,6 +421,8 @@ void check_problem(const SuiteView& current, const ProblemEntry& entry, const Su
   }
   ++result.problems;
   ProblemCheck check{entry.name, *report, *base_report, thresholds, result};
+  check.current_compact = read.view().contains("detail");
+  check.baseline_compact = base_read.view().contains("detail");
   const size_t first_row = result.rows.size();
   check.comparisons();
   check.verdict(first_row);

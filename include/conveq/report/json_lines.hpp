@@ -21,10 +21,11 @@ std::string json_lines_summary(double seconds, const nlohmann::json& summary);
 
 // The `--compact` form of a suite entry: a problem that passed keeps what `check`, `show`,
 // `merge` and JUnit read, its report cut to problem, verdict, each path's name and median time,
-// and each comparison's a, b, status, reason, max_scaled_error and bound_utilisation; it
-// loses the rest (tool, host, run, histograms, percentiles, worst elements, tolerances,
-// per-path shapes and backends, skipped paths), and gets "detail": "compact". Anything
-// else (failed, mistrusted, error) is kept whole: that is what people debug.
+// each comparison's a, b and max_scaled_error, and the largest bound_utilisation; it loses the
+// rest (tool, host, run, the comparisons' statuses and reasons (all passed, ""), tolerances,
+// histograms, percentiles, worst elements, per-path shapes and backends, skipped paths), and
+// gets "detail": "compact". Anything else (failed, mistrusted, error) is kept whole: that is
+// what people debug.
 nlohmann::json compact_entry(nlohmann::json entry);
 
 }  // namespace conveq
