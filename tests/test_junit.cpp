@@ -20,6 +20,7 @@ size_t count_of(const std::string& text, const std::string& what) {
 TEST_CASE("xml_escape writes markup as entities and forbidden characters visibly", "[junit]") {
   CHECK(conveq::xml_escape("a<b>&\"'") == "a&lt;b&gt;&amp;&quot;&apos;");
   CHECK(conveq::xml_escape("tab\tnl\ncr\r") == "tab&#9;nl&#10;cr&#13;");
+  CHECK(conveq::xml_escape("tab\tnl\ncr\r", false) == "tab\tnl\ncr&#13;");
   CHECK(conveq::xml_escape(std::string("nul\0", 4) + "\x01\x1b\x1f") == "nul\\x00\\x01\\x1b\\x1f");
   CHECK(conveq::xml_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");  // UTF-8 as it is
@@ -49,7 +50,7 @@ TEST_CASE("JunitWriter: one testcase per case, an element per status, the counts
                                   "errors=\"1\" skipped=\"1\" time=\"3.500000\""));
   CHECK_THAT(xml, Catch::Contains("<testcase name=\"ok\" classname=\"suite\" time=\"0.500000\"/>"));
   CHECK_THAT(xml, Catch::Contains("<failure message=\"max error 3 &gt; 2\" type=\"failed\">"
-                                  "repro: conveq compare --in 4&#10;</failure>"));
+                                  "repro: conveq compare --in 4\n</failure>"));
   CHECK_THAT(xml, Catch::Contains("type=\"mistrusted\""));
   CHECK(xml.substr(xml.size() - 27) == "</testsuite>\n</testsuites>\n");
 }

@@ -61,7 +61,7 @@ std::string comparison_reasons(const ReportView& report) {
 
 }  // namespace
 
-std::string xml_escape(std::string_view text) {
+std::string xml_escape(std::string_view text, bool attribute) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
@@ -89,13 +89,13 @@ std::string xml_escape(std::string_view text) {
       case '\'':
         out += "&apos;";
         break;
-      // Character references, so that attribute values keep them (a parser turns a literal
-      // newline in an attribute into a space).
+      // In an attribute, as character references: a parser turns a literal tab or newline
+      // there into a space. A carriage return is always one (parsers drop a literal one).
       case '\t':
-        out += "&#9;";
+        out += attribute ? "&#9;" : "\t";
         break;
       case '\n':
-        out += "&#10;";
+        out += attribute ? "&#10;" : "\n";
         break;
       case '\r':
         out += "&#13;";
@@ -131,7 +131,8 @@ void JunitWriter::add(const JunitCase& c) {
   }
   cases_ += ">\n    <" + element + attribute("message", c.message);
   if (element != "skipped") cases_ += attribute("type", c.status);
-  cases_ += c.details.empty() ? "/>\n" : ">" + xml_escape(c.details) + "</" + element + ">\n";
+  cases_ +=
+      c.details.empty() ? "/>\n" : ">" + xml_escape(c.details, false) + "</" + element + ">\n";
   cases_ += "  </testcase>\n";
 }
 
