@@ -219,7 +219,7 @@ def test_merge(binary, source, tmp):
 def test_killed_run(binary, source, tmp):
     suite = os.path.join(tmp, "long_suite")
     with open(suite, "w") as f:
-        for i in range(400):
+        for i in range(2000):  # far more than run before the kill
             f.write(f"p{i}: --in 4 --out 4 --length {20 + i} --repeat 1 --warmup 0\n")
     report = os.path.join(tmp, "killed.jsonl")
     partial = report + ".partial"
