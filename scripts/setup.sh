@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libxml2-utils: xmllint, which the tests use to validate JUnit files against an XSD.
 # libdnnl-dev: the oneDNN paths; its CMake package needs the OpenCL headers, which it only
 # recommends (ocl-icd-opencl-dev). libonnx-dev, libprotobuf-dev: `conveq model`.
 packages=(g++ cmake make libcli11-dev libxtensor-dev libopenblas-dev
-          nlohmann-json3-dev catch2 python3 python3-jsonschema
+          nlohmann-json3-dev catch2 python3 python3-jsonschema libxml2-utils
           libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev)
 missing=()
 for p in "${packages[@]}"; do

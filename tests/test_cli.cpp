@@ -138,7 +138,8 @@ TEST_CASE("a run that compares nothing is mistrusted, never passed", "[cli]") {
 TEST_CASE("an unknown subcommand is named in the error", "[cli]") {
   const CliResult r = run_conveq("comapre --in 4");
   CHECK(r.exit_status == 2);
-  CHECK(r.err == "conveq comapre: unknown subcommand; use compare, run, check, show or model\n");
+  CHECK(r.err ==
+        "conveq comapre: unknown subcommand; use compare, run, check, show, model or merge\n");
 }
 
 TEST_CASE("reports go through symbolic links and to /dev/stdout without replacing them", "[cli]") {

@@ -6,8 +6,8 @@ Usage: validate_schema.py CONVEQ_BINARY SOURCE_DIR
 Writes, into a temporary directory: compare reports (float32, float64, exact fill, a failing
 one with zero tolerance, one with the determinism and batch-invariance checks, one on .npy
 files with --expect), suite reports
-(the smoke suite with --format json, a shard, suites with a failing and a mistrusted problem)
-and check reports; every one must validate, and deliberately broken copies must not (so the
+(the smoke suite with --format json, a shard, suites with a failing and a mistrusted problem,
+--compact, JSON Lines reports line by line, merged shards) and check reports; every one must validate, and deliberately broken copies must not (so the
 schema is known to be strict).
 """
 import copy
@@ -43,9 +43,12 @@ def main():
         narrowed["$ref"] = f"#/$defs/{kind}"
         return validator_class(narrowed)
 
-    kinds = {k: kind_validator(k) for k in ("compare_report", "suite_report", "check_report")}
+    kinds = {k: kind_validator(k) for k in ("compare_report", "suite_report", "check_report",
+                                             "jsonl_header", "jsonl_problem", "jsonl_summary")}
 
     def kind_of(report):
+        if "record" in report:
+            return "jsonl_" + str(report["record"])
         if "comparisons" in report:
             return "compare_report"
         return "suite_report" if "problems" in report else "check_report"
@@ -115,11 +118,26 @@ def main():
             conveq(binary, "model", os.path.join(models, "single_conv1d"), *quick,
                    "--save-model-tensors", path("tensors"), "--report",
                    path("model_test_data.json"), expect={0})
+        # JSON Lines (every line validated on its own), --compact, and merged shards.
+        conveq(binary, "run", failing, "--report", path("failing.jsonl"), "--compact",
+               expect={1})
+        conveq(binary, "run", smoke, "--compact", "--report", path("compact.json"), expect={0})
+        for shard in ("1/2", "2/2"):
+            conveq(binary, "run", smoke, "--shard", shard, "--report",
+                   path(f"shard{shard[0]}.jsonl"), expect={0})
+        conveq(binary, "merge", path("shard1.jsonl"), path("shard2.jsonl"), "-o",
+               path("merged.json"), expect={0})
+        conveq(binary, "merge", path("shard1.jsonl"), path("shard2.jsonl"), "-o",
+               path("merged_lines.jsonl"), expect={0})
         for name in sorted(os.listdir(tmp)):
-            if not name.endswith(".json"):
+            if not name.endswith((".json", ".jsonl")):
                 continue
             with open(path(name)) as f:
-                reports[name] = json.load(f)
+                if name.endswith(".jsonl"):
+                    for number, line in enumerate(f, 1):
+                        reports[f"{name}:{number}"] = json.loads(line)
+                else:
+                    reports[name] = json.load(f)
 
     failures = []
     for name, report in reports.items():
@@ -162,6 +180,18 @@ def main():
         r["model"]["sha256"] = "not a digest"
         broken["model without a sha256"] = r
 
+    r = copy.deepcopy(reports["compare.json"])
+    del r["comparisons"][0]["ulp_histogram"]
+    broken["comparison without its histogram"] = r
+    r = copy.deepcopy(reports["compact.json"])
+    del r["problems"][0]["detail"]
+    broken["compact entry not marked compact"] = r
+    r = copy.deepcopy(reports["failing.jsonl:1"])
+    del r["suite"]["sha256"]
+    broken["JSON Lines header without suite.sha256"] = r
+    r = copy.deepcopy(reports["failing.jsonl:2"])
+    r["record"] = "summary"
+    broken["JSON Lines problem marked as the summary"] = r
     for what, report in broken.items():
         rejected = not validator.is_valid(report)
         print(f"{'ok  ' if rejected else 'FAIL'} rejects {what}")
@@ -170,6 +200,16 @@ def main():
 
     if not any(c["precision"]["nearest_format"] for c in reports["reduced.json"]["comparisons"]):
         failures.append("reduced.json: no reduced comparison; its schema went unexercised")
+    compact = [e for e in reports["compact.json"]["problems"] if e.get("detail") == "compact"]
+    if not compact or any("ulp_histogram" in c for e in compact
+                          for c in e["report"]["comparisons"]):
+        failures.append("compact.json: no compact entry, or one with a histogram")
+    if not any("detail" not in e for l, e in reports.items() if l.startswith("failing.jsonl:")
+               and e.get("record") == "problem" and e["status"] == "failed"):
+        failures.append("failing.jsonl: the failed problem was not kept whole by --compact")
+    if "merged_from" not in reports["merged.json"]["suite"]:
+        failures.append("merged.json: no suite.merged_from; its schema went unexercised")
+
     if "inputs" not in reports["files.json"]:
         failures.append("files.json: no inputs; its schema went unexercised")
     for field in ("determinism", "batch_invariance"):

@@ -5,10 +5,10 @@
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/io/atomic_file.hpp"
-#include "conveq/io/json_file.hpp"
 #include "conveq/io/output.hpp"
 #include "conveq/report/check_text.hpp"
 #include "conveq/report/json.hpp"
+#include "conveq/report/suite_report_file.hpp"
 #include "option_values.hpp"
 
 namespace conveq::cli {
@@ -69,11 +69,11 @@ void setup_check_command(CLI::App& app, CheckCommandOptions& o) {
 int run_check_command(const CheckCommandOptions& o) {
   const CheckThresholds thresholds = parse_thresholds(o);
   check_outputs(o);
-  const nlohmann::json current = read_report_file(o.current);
-  const nlohmann::json baseline = read_report_file(o.baseline);
-  // Every field is read through ReportView: a missing or mistyped one is an InputError.
-  const CheckResult result =
-      check_against_baseline(current, baseline, thresholds, o.current, o.baseline);
+  // JSON or JSON Lines; every field is read through ReportView: a missing or mistyped one is
+  // an InputError.
+  const SuiteReportFile current = SuiteReportFile::read(o.current);
+  const SuiteReportFile baseline = SuiteReportFile::read(o.baseline);
+  const CheckResult result = check_against_baseline(current, baseline, thresholds);
   StagedFiles outputs;
   outputs.add_standard_output(format_check(result, thresholds));
   if (!o.report.empty()) {

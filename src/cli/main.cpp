@@ -13,6 +13,7 @@
 #include "conveq/core/visible_text.hpp"
 #include "conveq/io/output.hpp"
 #include "conveq/io/temporary_files.hpp"
+#include "merge_command.hpp"
 #include "model_command.hpp"
 #include "option_values.hpp"
 #include "run_command.hpp"
@@ -31,7 +32,8 @@ int run_parsed(const CLI::App& app, const conveq::cli::CompareCommandOptions& co
                const conveq::cli::RunCommandOptions& run,
                const conveq::cli::CheckCommandOptions& check,
                const conveq::cli::ShowCommandOptions& show,
-               const conveq::cli::ModelCommandOptions& model) {
+               const conveq::cli::ModelCommandOptions& model,
+               const conveq::cli::MergeCommandOptions& merge) {
   try {
     const CLI::App* parsed = app.get_subcommands().front();
     conveq::cli::refuse_empty_values(*parsed);
@@ -40,6 +42,7 @@ int run_parsed(const CLI::App& app, const conveq::cli::CompareCommandOptions& co
     if (parsed->get_name() == "check") return conveq::cli::run_check_command(check);
     if (parsed->get_name() == "show") return conveq::cli::run_show_command(show);
     if (parsed->get_name() == "model") return conveq::cli::run_model_command(model);
+    if (parsed->get_name() == "merge") return conveq::cli::run_merge_command(merge);
   } catch (const conveq::InputErrorList& e) {
     for (const auto& message : e.messages()) bad_input(message);
     return conveq::kExitBadInput;
@@ -84,12 +87,17 @@ int main(int argc, char** argv) {
       app.add_subcommand("model", "Check every Conv node of an ONNX model with its real weights");
   conveq::cli::setup_model_command(*model, model_options);
 
+  conveq::cli::MergeCommandOptions merge_options;
+  CLI::App* merge =
+      app.add_subcommand("merge", "Put the shard reports of one suite run back together");
+  conveq::cli::setup_merge_command(*merge, merge_options);
+
   const std::string first = argc > 1 ? argv[1] : "";
   const bool known = first == "compare" || first == "run" || first == "check" || first == "show" ||
-                     first == "model";
+                     first == "model" || first == "merge";
   if (!first.empty() && first[0] != '-' && !known) {
     std::cerr << "conveq " << conveq::visible_text(first)
-              << ": unknown subcommand; use compare, run, check, show or model\n";
+              << ": unknown subcommand; use compare, run, check, show, model or merge\n";
     return conveq::kExitBadInput;
   }
   try {
@@ -101,5 +109,6 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return bad_input(e.what());
   }
-  return run_parsed(app, compare_options, run_options, check_options, show_options, model_options);
+  return run_parsed(app, compare_options, run_options, check_options, show_options, model_options,
+                    merge_options);
 }

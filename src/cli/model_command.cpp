@@ -244,6 +244,7 @@ int run_model_command(const ModelCommandOptions& o) {
   SuiteRunInfo info;
   info.file = where.model_file;
   info.problems_in_file = runs.size();
+  info.sha256 = m.sha256;  // the model's bytes: what the problems come from
   info.command = o.app == nullptr ? "conveq model " + o.model : command_line(*o.app);
   info.threads = run.threads;
   const auto count = [](size_t n, const std::string& what) {

@@ -1,5 +1,6 @@
 #include "option_values.hpp"
 
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -49,21 +50,26 @@ void refuse_empty_values(const CLI::App& app) {
   }
 }
 
-std::string command_line(const CLI::App& app) {
-  std::string command = "conveq " + app.get_name();
+std::string options_text(const CLI::App& app,
+                         const std::function<bool(const CLI::Option*)>& keep) {
+  std::string text;
   for (const CLI::Option* option : app.get_options()) {
-    if (option->count() == 0) continue;
+    if (option->count() == 0 || !keep(option)) continue;
     if (option->get_positional()) {
-      for (const auto& value : option->results()) command += " " + shell_word(value);
-    } else if (option->get_type_size() == 0) {  // a flag
-      command += " " + option->get_name();
+      for (const auto& value : option->results()) text += " " + shell_word(value);
+    } else if (option->get_expected_max() == 0) {  // a flag (CLI11 2.1's get_type_size() misses them)
+      text += " " + option->get_name();
     } else {
       for (const auto& value : option->results()) {
-        command += " " + option->get_name() + " " + shell_word(value);
+        text += " " + option->get_name() + " " + shell_word(value);
       }
     }
   }
-  return command;
+  return text;
+}
+
+std::string command_line(const CLI::App& app) {
+  return "conveq " + app.get_name() + options_text(app, [](const CLI::Option*) { return true; });
 }
 
 }  // namespace conveq::cli

@@ -8,6 +8,7 @@ namespace conveq::cli {
 struct ShowCommandOptions {
   std::string report;
   bool details = false;  // suite reports: every problem's full table too
+  std::string format = "text";
 };
 
 void setup_show_command(CLI::App& app, ShowCommandOptions& options);

@@ -173,6 +173,16 @@ void StagedFiles::add(const std::string& path, std::string_view content, const s
   renames_.push_back({name, target.string(), what});
 }
 
+void StagedFiles::add_written(const std::string& written, const std::string& path,
+                              const std::string& what) {
+  renames_.push_back({written, resolve(path, what).string(), what});
+}
+
+bool written_in_place(const std::string& path) {
+  bool loop = false;
+  return standard_stream(path) >= 0 || is_special(path, resolve(path, loop));
+}
+
 void StagedFiles::add_standard_output(std::string content) {
   streams_.push_back({"", std::move(content), "standard output"});
 }

@@ -331,22 +331,24 @@ nlohmann::json to_json(const SuiteSummary& s) {
           {"errors", s.errors}};
 }
 
+nlohmann::json to_json(const SuiteRunInfo& info, int64_t problems_selected) {
+  return {{"file", info.file},
+          {"sha256", info.sha256},
+          {"problems_in_file", info.problems_in_file},
+          {"problems_selected", problems_selected},
+          {"shard", {{"index", info.shard.index}, {"count", info.shard.count}}},
+          {"filter", info.filter.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.filter)},
+          {"command", info.command},
+          {"run_options", info.run_options}};
+}
+
 nlohmann::json to_json(const SuiteReport& r) {
-  const SuiteRunInfo& info = r.info;
+  nlohmann::json suite = to_json(r.info, r.summary.problems);
+  suite["seconds"] = r.seconds;
   return {
-      {"schema_version", kSchemaVersion},
-      {"tool", tool_info()},
-      {"host", host_info(r.threads)},
-      {"suite",
-       {{"file", info.file},
-        {"problems_in_file", info.problems_in_file},
-        {"problems_selected", r.entries.size()},
-        {"shard", {{"index", info.shard.index}, {"count", info.shard.count}}},
-        {"filter", info.filter.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.filter)},
-        {"command", info.command},
-        {"seconds", r.seconds}}},
-      {"problems", array_of(r.entries)},
-      {"summary", to_json(r.summary)},
+      {"schema_version", kSchemaVersion}, {"tool", tool_info()},
+      {"host", host_info(r.threads)},     {"suite", suite},
+      {"problems", array_of(r.entries)},  {"summary", to_json(r.summary)},
   };
 }
 

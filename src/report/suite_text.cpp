@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "conveq/core/format.hpp"
+#include "conveq/report/suite_report_file.hpp"
 #include "conveq/report/text_report.hpp"
 
 namespace conveq {
@@ -57,8 +58,12 @@ void write_suite_header(std::ostringstream& out, const ReportView& report) {
   out << "suite " << suite["file"].string() << ": " << suite["problems_selected"].count() << " of "
       << suite["problems_in_file"].count() << " problems (shard " << suite["shard"]["index"].count()
       << "/" << suite["shard"]["count"].count() << ", filter "
-      << (filter.is_null() ? "none" : filter.string()) << "), "
-      << format_number(suite["seconds"].number(), "%.1f") << " s\n";
+      << (filter.is_null() ? "none" : filter.string()) << "), ";
+  if (const auto seconds = suite.optional("seconds")) {
+    out << format_number(seconds->number(), "%.1f") << " s\n";
+  } else {  // a JSON Lines report whose run was stopped
+    out << "stopped before the end\n";
+  }
   out << "host " << host["hostname"].string() << ": " << host["cpu_model"].string() << ", "
       << host["threads_used"].count() << " of " << host["hardware_threads"].count() << " threads, "
       << host["date"].string() << "\n\n";
@@ -86,6 +91,9 @@ void write_problem_row(std::ostringstream& out, const ReportView& entry) {
 }  // namespace
 
 double largest_bound_utilisation(const ReportView& report) {
+  // A --compact report keeps only the largest.
+  if (const auto compact = report.optional("bound_utilisation")) return compact->number();
+  if (report.contains("bound_utilisation")) return std::numeric_limits<double>::infinity();
   double largest = 0;
   for (const auto& c : report["comparisons"].items()) {
     const std::optional<double> u = c["bound_utilisation"].number_or_null();
@@ -106,24 +114,55 @@ std::string format_summary_line(const nlohmann::json& summary) {
   return summary_line(ReportView(summary, "the suite report"));
 }
 
-std::string format_suite_text(const ReportView& report, bool details) {
-  require_readable_schema(report);
+namespace {
+
+// The table of a suite report whose problems `problem(i)` gives, one at a time.
+template <typename Problem>
+std::string suite_text(const ReportView& header, size_t problems, Problem problem,
+                       const std::optional<ReportView>& summary, bool details) {
+  require_readable_schema(header);
   std::ostringstream out;
-  write_suite_header(out, report);
+  write_suite_header(out, header);
   out << column("status", 10) << column("name", 28) << column("comparisons", 12)
       << column("bound used", 10) << column("fastest path", 18) << "median ms\n";
-  const std::vector<ReportView> problems = report["problems"].items();
-  for (const auto& entry : problems) write_problem_row(out, entry);
-  out << "\n" << summary_line(report["summary"]) << "\n";
-  if (details) {
-    for (const auto& entry : problems) {
-      const auto problem_report = entry.optional("report");
-      if (!problem_report) continue;
-      out << "\n== " << entry["name"].string() << " (line " << entry["line"].integer() << ")\n"
-          << format_text(*problem_report);
-    }
+  for (size_t i = 0; i < problems; ++i) write_problem_row(out, problem(i).view());
+  out << "\n"
+      << (summary ? summary_line(*summary)
+                  : "stopped after " + std::to_string(problems) + " problems: no summary line")
+      << "\n";
+  for (size_t i = 0; details && i < problems; ++i) {
+    const auto entry = problem(i);
+    const auto problem_report = entry.view().optional("report");
+    if (!problem_report) continue;
+    out << "\n== " << entry.view()["name"].string() << " (line " << entry.view()["line"].integer()
+        << ")\n";
+    // A --compact entry has no per-element detail to show.
+    out << (entry.view().contains("detail") ? "(compact: passed; per-element detail left out)\n"
+                                            : format_text(*problem_report));
   }
   return out.str();
+}
+
+// A problem of a JSON report, shaped like ReportEntry.
+struct ViewEntry {
+  ReportView entry;
+  const ReportView& view() const { return entry; }
+};
+
+}  // namespace
+
+std::string format_suite_text(const ReportView& report, bool details) {
+  require_readable_schema(report);
+  const std::vector<ReportView> problems = report["problems"].items();
+  return suite_text(
+      report, problems.size(), [&problems](size_t i) { return ViewEntry{problems[i]}; },
+      report["summary"], details);
+}
+
+std::string format_suite_text(const SuiteReportFile& report, bool details) {
+  return suite_text(
+      report.header(), report.size(), [&report](size_t i) { return report.problem(i); },
+      report.summary(), details);
 }
 
 std::string format_suite_text(const nlohmann::json& report, bool details) {

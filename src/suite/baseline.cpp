@@ -14,6 +14,7 @@
 #include "conveq/core/visible_text.hpp"
 #include "conveq/report/json.hpp"
 #include "conveq/report/report_view.hpp"
+#include "conveq/report/suite_report_file.hpp"
 #include "conveq/suite/suite_run.hpp"
 #include "conveq/suite/timing_change.hpp"
 
@@ -76,16 +77,20 @@ std::string problem_signature(const ReportView& problem) {
   return signature.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// One problem of a report: a suite's entry, or a single report as a suite of one.
+// One problem of a report: a suite's entry, or a single report as a suite of one. Only what
+// matching needs is kept; the problem's report is read again when it is checked, so that a
+// JSON Lines report of any length is checked one problem at a time.
 struct ProblemEntry {
   std::string name;
   std::string repro;
-  std::optional<ReportView> report;  // absent when the problem stopped with an error
+  std::string signature;  // problem_signature; empty when the problem stopped with an error
   std::string error;
+  size_t index = 0;  // in the report
 };
 
 // A report read as a suite: its problems in report order, found by name.
 struct SuiteView {
+  const SuiteReportFile& file;
   ReportView tool, host;
   std::vector<ProblemEntry> problems;
   std::map<std::string, size_t> by_name;
@@ -96,27 +101,34 @@ struct SuiteView {
   }
 };
 
-ProblemEntry read_entry(const ReportView& entry) {
-  ProblemEntry problem{entry["name"].string(), entry["repro"].string(), std::nullopt, ""};
-  status_of(entry["status"], true);
-  problem.report = entry.optional("report");
-  if (!problem.report) problem.error = entry["error"].string();
+// The compare report of a problem (the single report itself), or nullopt after an error.
+std::optional<ReportView> report_of(const SuiteReportFile& file, const ReportEntry& entry) {
+  if (file.is_single()) return file.header();
+  return entry.view().optional("report");
+}
+
+ProblemEntry read_entry(const SuiteReportFile& file, size_t index) {
+  const ReportEntry entry = file.problem(index);
+  const ReportView& view = entry.view();
+  ProblemEntry problem{view["name"].string(), view["repro"].string(), "", "", index};
+  if (file.is_single()) problem.name = kSingleReportName;
+  status_of(view["status"], true);
+  if (const auto report = report_of(file, entry)) {
+    problem.signature = problem_signature((*report)["problem"]);
+  } else {
+    problem.error = view["error"].string();
+  }
   return problem;
 }
 
-SuiteView read_suite_view(const ReportView& report) {
-  SuiteView suite{report["tool"], report["host"], {}, {}};
-  if (is_suite_report(report.json())) {
-    for (const auto& entry : report["problems"].items()) {
-      suite.problems.push_back(read_entry(entry));
-      if (!suite.by_name.emplace(suite.problems.back().name, suite.problems.size() - 1).second) {
-        throw InputError(report.file() + ": problem name \"" +
-                         visible_text(suite.problems.back().name) + "\" appears twice");
-      }
+SuiteView read_suite_view(const SuiteReportFile& file) {
+  SuiteView suite{file, file.header()["tool"], file.header()["host"], {}, {}};
+  for (size_t i = 0; i < file.size(); ++i) {
+    suite.problems.push_back(read_entry(file, i));
+    if (!suite.by_name.emplace(suite.problems.back().name, suite.problems.size() - 1).second) {
+      throw InputError(file.file() + ": problem name \"" +
+                       visible_text(suite.problems.back().name) + "\" appears twice");
     }
-  } else {
-    suite.problems.push_back({kSingleReportName, report["repro"].string(), report, ""});
-    suite.by_name.emplace(kSingleReportName, 0);
   }
   return suite;
 }
@@ -137,6 +149,11 @@ std::map<std::string, ReportView> unique_by(const ReportView& list,
 
 std::string path_name(const ReportView& path) {
   return path["name"].string();
+}
+// A --compact report leaves out the reasons of its comparisons, which all passed ("").
+std::string reason_of(const ReportView& c) {
+  const auto reason = c.optional("reason");
+  return reason ? reason->string() : "";
 }
 std::string comparison_subject(const ReportView& c) {
   return c["a"].string() + " vs " + c["b"].string();
@@ -160,6 +177,12 @@ struct ProblemCheck {
   const ReportView& baseline;
   const CheckThresholds& thresholds;
   CheckResult& result;
+  bool current_compact = false, baseline_compact = false;  // --compact entries
+
+  // A --compact entry's comparisons all passed, and say so once, in the entry's status.
+  static std::string comparison_status(const ReportView& c, bool compact) {
+    return compact ? "passed" : status_of(c["status"]);
+  }
 
   void add(const std::string& subject, const std::string& metric, nlohmann::json base,
            nlohmann::json cur, Change change, const std::string& reason) {
@@ -261,7 +284,7 @@ struct ProblemCheck {
     unique_by(baseline["comparisons"], comparison_subject, "comparison");
     for (const auto& base_c : baseline["comparisons"].items()) {
       const std::string subject = comparison_subject(base_c);
-      const std::string base_status = status_of(base_c["status"]);
+      const std::string base_status = comparison_status(base_c, baseline_compact);
       const auto found = current_comparisons.find(subject);
       if (found == current_comparisons.end()) {
         add(subject, "status", base_status, nullptr, Change::regression, "no longer compared");
@@ -270,11 +293,12 @@ struct ProblemCheck {
       ++result.comparisons;
       const ReportView cur_c = found->second;
       current_comparisons.erase(found);
-      status_change(subject, base_status, status_of(cur_c["status"]), cur_c["reason"].string());
+      status_change(subject, base_status, comparison_status(cur_c, current_compact),
+                    reason_of(cur_c));
       error_growth(subject, base_c, cur_c, u, floor);
     }
     for (const auto& [subject, c] : current_comparisons) {
-      add(subject, "status", nullptr, status_of(c["status"]), Change::note,
+      add(subject, "status", nullptr, comparison_status(c, current_compact), Change::note,
           "new comparison, not in the baseline");
     }
   }
@@ -367,9 +391,8 @@ void refuse_incomparable(const SuiteView& current, const SuiteView& baseline, bo
     const ProblemEntry* base = baseline.find(entry.name);
     if (base == nullptr) {
       only_in_current.push_back(visible_text(entry.name));
-    } else if (entry.report && base->report &&
-               problem_signature((*entry.report)["problem"]) !=
-                   problem_signature((*base->report)["problem"])) {
+    } else if (!entry.signature.empty() && !base->signature.empty() &&
+               entry.signature != base->signature) {
       different.push_back(visible_text(entry.name + " (current: " + entry.repro +
                                        "; baseline: " + base->repro + ")"));
     }
@@ -399,21 +422,28 @@ void refuse_incomparable(const SuiteView& current, const SuiteView& baseline, bo
 }
 
 // One problem of the suite: its comparisons, then its verdict, then its paths' timings.
-void check_problem(const ProblemEntry& entry, const ProblemEntry& base_entry,
-                   const CheckThresholds& thresholds, CheckResult& result) {
-  if (!base_entry.report) {
+void check_problem(const SuiteView& current, const ProblemEntry& entry, const SuiteView& baseline,
+                   const ProblemEntry& base_entry, const CheckThresholds& thresholds,
+                   CheckResult& result) {
+  const ReportEntry base_read = baseline.file.problem(base_entry.index);
+  const std::optional<ReportView> base_report = report_of(baseline.file, base_read);
+  if (!base_report) {
     result.notes.push_back("problem " + entry.name + " has no report in the baseline (" +
                            base_entry.error + "); not checked");
     return;
   }
-  if (!entry.report) {
+  const ReportEntry read = current.file.problem(entry.index);
+  const std::optional<ReportView> report = report_of(current.file, read);
+  if (!report) {
     result.rows.push_back({entry.name, "-", "status",
-                           status_of((*base_entry.report)["verdict"]["status"]), "error",
+                           status_of((*base_report)["verdict"]["status"]), "error",
                            Change::regression, "stopped with an error: " + entry.error});
     return;
   }
   ++result.problems;
-  ProblemCheck check{entry.name, *entry.report, *base_entry.report, thresholds, result};
+  ProblemCheck check{entry.name, *report, *base_report, thresholds, result};
+  check.current_compact = read.view().contains("detail");
+  check.baseline_compact = base_read.view().contains("detail");
   const size_t first_row = result.rows.size();
   check.comparisons();
   check.verdict(first_row);
@@ -422,25 +452,38 @@ void check_problem(const ProblemEntry& entry, const ProblemEntry& base_entry,
 
 }  // namespace
 
-CheckResult check_against_baseline(const nlohmann::json& current_report,
-                                   const nlohmann::json& baseline_report,
-                                   const CheckThresholds& thresholds,
-                                   const std::string& current_name,
-                                   const std::string& baseline_name) {
+CheckResult check_against_baseline(const SuiteReportFile& current_file,
+                                   const SuiteReportFile& baseline_file,
+                                   const CheckThresholds& thresholds) {
   validate(thresholds);
-  const ReportView current_view(current_report, current_name);
-  const ReportView baseline_view(baseline_report, baseline_name);
-  check_schemas(current_view, baseline_view);
-  const SuiteView current = read_suite_view(current_view);
-  const SuiteView baseline = read_suite_view(baseline_view);
+  check_schemas(current_file.header(), baseline_file.header());
+  const std::string& current_name = current_file.file();
+  const std::string& baseline_name = baseline_file.file();
+  if (!current_file.complete() || !baseline_file.complete()) {
+    const SuiteReportFile& partial = current_file.complete() ? baseline_file : current_file;
+    throw InputError(partial.file() + ": no summary line: its run was stopped after " +
+                     std::to_string(partial.size()) + " problems; check a finished report");
+  }
+  const SuiteView current = read_suite_view(current_file);
+  const SuiteView baseline = read_suite_view(baseline_file);
   refuse_incomparable(current, baseline, thresholds.subset, current_name, baseline_name);
 
   CheckResult result;
   add_context_notes(current, baseline, result);
   for (const auto& entry : current.problems) {
-    check_problem(entry, *baseline.find(entry.name), thresholds, result);
+    check_problem(current, entry, baseline, *baseline.find(entry.name), thresholds, result);
   }
   return result;
+}
+
+CheckResult check_against_baseline(const nlohmann::json& current_report,
+                                   const nlohmann::json& baseline_report,
+                                   const CheckThresholds& thresholds,
+                                   const std::string& current_name,
+                                   const std::string& baseline_name) {
+  return check_against_baseline(SuiteReportFile::from_json(current_report, current_name),
+                                SuiteReportFile::from_json(baseline_report, baseline_name),
+                                thresholds);
 }
 
 }  // namespace conveq

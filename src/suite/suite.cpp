@@ -8,6 +8,7 @@
 #include "conveq/core/problem.hpp"
 #include "conveq/core/visible_text.hpp"
 #include "conveq/io/bounded_read.hpp"
+#include "conveq/io/sha256.hpp"
 #include "conveq/suite/name_filter.hpp"
 
 namespace conveq {
@@ -134,7 +135,10 @@ Suite parse_suite(std::string_view text, const std::string& file) {
 }
 
 Suite read_suite(const std::string& path) {
-  return parse_suite(read_bounded(path, kMaxSuiteBytes, "suite file"), path);
+  const std::string text = read_bounded(path, kMaxSuiteBytes, "suite file");
+  Suite suite = parse_suite(text, path);
+  suite.sha256 = sha256_hex({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
+  return suite;
 }
 
 Shard parse_shard(const std::string& text) {

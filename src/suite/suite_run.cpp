@@ -50,7 +50,8 @@ int SuiteSummary::exit_status() const {
 }
 
 SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
-                        const ProblemDone& done, const std::vector<NodeTensors>& nodes) {
+                        const ProblemDone& done, const std::vector<NodeTensors>& nodes,
+                        bool keep_entries) {
   const double suite_start = now_ms();
   SuiteReport report;
   report.info = info;
@@ -59,7 +60,7 @@ SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRu
     SuiteEntry entry = run_problem(problems[i], i < nodes.size() ? nodes[i] : NodeTensors{});
     report.summary.add(entry.status);
     if (done) done(to_json(entry));
-    report.entries.push_back(std::move(entry));
+    if (keep_entries) report.entries.push_back(std::move(entry));
   }
   report.seconds = (now_ms() - suite_start) / 1000.0;
   return {to_json(report), report.summary.exit_status()};

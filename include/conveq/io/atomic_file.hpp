@@ -31,6 +31,9 @@ class StagedFiles {
   // then, with its parents).
   void add_to_directory(const std::string& dir, const std::string& name, std::string_view content,
                         const std::string& what);
+  // A file already written in full at `written` (a StreamedFile's PATH.partial), renamed to
+  // `path` at commit. Unlike a temporary it is left in place when nothing is committed.
+  void add_written(const std::string& written, const std::string& path, const std::string& what);
   // The streams in order, then every rename with SIGINT/SIGTERM/SIGHUP held back. Throws
   // InputError; what was not committed is removed.
   void commit();
@@ -60,6 +63,9 @@ class StagedFiles {
   std::vector<Stream> streams_;
   std::vector<Directory> directories_;
 };
+
+// True for what is written in place rather than staged: a device, a pipe, a standard stream.
+bool written_in_place(const std::string& path);
 
 // One file, staged and committed.
 void write_file_atomically(const std::string& path, std::string_view content,

@@ -43,6 +43,8 @@ nlohmann::json to_json(const TensorFiles& files);
 nlohmann::json to_json(const CompareReport& report);
 nlohmann::json to_json(const SuiteEntry& entry);
 nlohmann::json to_json(const SuiteSummary& summary);
+// A suite report's "suite" block, without "seconds" (known at the end).
+nlohmann::json to_json(const SuiteRunInfo& info, int64_t problems_selected);
 nlohmann::json to_json(const SuiteReport& report);
 // The report of `conveq check --report`: thresholds, counts and rows.
 nlohmann::json to_json(const CheckResult& result, const CheckThresholds& thresholds,

@@ -21,6 +21,10 @@ std::string format_summary_line(const nlohmann::json& summary);
 // and with `details` every problem's own report as format_text prints it. Throws InputError
 // naming the file and the field when a field is missing or of the wrong type.
 std::string format_suite_text(const ReportView& suite_report, bool details);
+// A suite report read from a file, JSON or JSON Lines, one problem at a time (a JSON Lines
+// report without its summary line too: a run that was stopped).
+class SuiteReportFile;
+std::string format_suite_text(const SuiteReportFile& suite_report, bool details);
 // A suite report just made in memory.
 std::string format_suite_text(const nlohmann::json& suite_report, bool details);
 

@@ -34,6 +34,8 @@
 
 namespace conveq {
 
+class SuiteReportFile;
+
 struct CheckThresholds {
   double max_slowdown = 1.5;
   double max_error_growth = 4;
@@ -69,9 +71,14 @@ struct CheckResult {
 };
 
 // Both reports may be single compare reports or suite reports (a single report is a suite
-// of one). Throws InputError, naming the files, when they cannot be compared: a schema
-// version other than this conveq's, problems missing on either side (all listed), a name that
-// stands for different problems, or a field missing or of the wrong type (named with its path).
+// of one), JSON or JSON Lines (read one problem at a time: a JSON Lines report of any length
+// is checked in bounded memory; one without its summary line is refused). Throws InputError, naming
+// the files, when they cannot be compared: a schema version other than this conveq's, problems
+// missing on either side (all listed), a name that stands for different problems, or a field
+// missing or of the wrong type (named with its path).
+CheckResult check_against_baseline(const SuiteReportFile& current, const SuiteReportFile& baseline,
+                                   const CheckThresholds& thresholds);
+// The same for reports in memory, named in messages as given.
 CheckResult check_against_baseline(const nlohmann::json& current, const nlohmann::json& baseline,
                                    const CheckThresholds& thresholds,
                                    const std::string& current_name,

@@ -32,6 +32,7 @@ struct SuiteLine {
 struct Suite {
   std::string file;  // as given; starts every error message
   std::vector<SuiteLine> lines;
+  std::string sha256;  // of the file's bytes (read_suite)
 };
 
 // Splits a suite's text into lines. Throws InputError "FILE:LINE: message" for a malformed

@@ -37,18 +37,23 @@ struct SuiteRunInfo {
   size_t problems_in_file = 0;  // before --filter and --shard
   std::string command;          // the `conveq run ...` command that reproduces this run
   int threads = 0;              // the run-level --threads (0: every hardware thread)
+  std::string sha256;           // of the suite file's bytes: `merge` refuses other suites
+  std::string run_options;      // the run options given to `run` itself (every line's defaults)
 };
 
 // Called after each problem with its entry of the report's "problems" array.
 using ProblemDone = std::function<void(const nlohmann::json& entry)>;
 
 // Runs the problems in order. A problem whose run throws stays in the report with an
-// "error" field (status "error", counted as failed) and the run goes on.
+// "error" field (status "error", counted as failed) and the run goes on. With `keep_entries`
+// false the report's "problems" stays empty (the caller streamed them from `done`), so that
+// a run of any length holds one problem's report at a time.
 // exit_status: kExitFailed when any problem failed, else kExitMistrusted when any was
 // mistrusted, else kExitPassed.
 // `nodes`: empty, or one per problem (conveq model).
 SessionResult run_suite(const std::vector<SuiteProblem>& problems, const SuiteRunInfo& info,
-                        const ProblemDone& done, const std::vector<NodeTensors>& nodes = {});
+                        const ProblemDone& done, const std::vector<NodeTensors>& nodes = {},
+                        bool keep_entries = true);
 
 // A suite report has "problems"; a single compare report has "comparisons".
 inline bool is_suite_report(const nlohmann::json& report) {
