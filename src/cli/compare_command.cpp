@@ -99,6 +99,10 @@ void add_run_options(CLI::App& app, CompareCommandOptions& o) {
   app.add_option("--warmup", o.warmup, "Untimed runs per path")->capture_default_str();
   app.add_option("--repeat", o.repeat, "Timed runs per path")->capture_default_str();
   app.add_option("--paths", o.paths, "Comma-separated paths to run (default: all)");
+  app.add_option("--backends", o.backends,
+                 "Comma-separated libraries whose paths may run: onednn, xnnpack, torch, or "
+                 "none (conveq's own only); default: every library built, torch only when "
+                 "named (see conveq paths)");
   app.add_option("--atol", o.atol, "Absolute tolerance: |a-b| <= atol + rtol*|b|");
   app.add_option("--rtol", o.rtol, "Relative tolerance (see --atol)");
   app.add_flag("--equal-nan", o.equal_nan, "Count NaN == NaN as a match");
@@ -138,6 +142,14 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   run.paths = split_list(o.paths);
   if (!o.paths.empty() && run.paths.empty()) {
     throw InputError("--paths " + o.paths + ": names no path; give a comma-separated list");
+  }
+  if (!o.backends.empty()) {
+    run.backends = split_list(o.backends);
+    if (run.backends->empty()) {
+      throw InputError("--backends " + o.backends +
+                       ": names no backend; give a comma-separated "
+                       "list");
+    }
   }
   // Empty means not given: an empty value typed is refused before (refuse_empty_values).
   if (!o.atol.empty()) run.atol = parse_real("--atol", o.atol, 0);

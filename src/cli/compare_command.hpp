@@ -13,6 +13,7 @@ struct CompareCommandOptions {
   ProblemOptions problem;
   std::string threads = "0", warmup = "1", repeat = "5";
   std::string paths;
+  std::string backends;  // empty: not given
   std::string atol, rtol;
   bool equal_nan = false;
   std::string worst_count = "10";

@@ -14,6 +14,7 @@
 #include "conveq/io/output.hpp"
 #include "conveq/io/temporary_files.hpp"
 #include "option_values.hpp"
+#include "paths_command.hpp"
 #include "run_command.hpp"
 #include "show_command.hpp"
 
@@ -37,6 +38,7 @@ int run_parsed(const CLI::App& app, const conveq::cli::CompareCommandOptions& co
     if (parsed->get_name() == "run") return conveq::cli::run_run_command(run);
     if (parsed->get_name() == "check") return conveq::cli::run_check_command(check);
     if (parsed->get_name() == "show") return conveq::cli::run_show_command(show);
+    if (parsed->get_name() == "paths") return conveq::cli::run_paths_command();
   } catch (const conveq::InputErrorList& e) {
     for (const auto& message : e.messages()) bad_input(message);
     return conveq::kExitBadInput;
@@ -76,11 +78,16 @@ int main(int argc, char** argv) {
   CLI::App* show = app.add_subcommand("show", "Print a report (single or suite) as tables");
   conveq::cli::setup_show_command(*show, show_options);
 
+  app.add_subcommand("paths",
+                     "List every path: its library, whether it was built, whether it "
+                     "runs by default");
+
   const std::string first = argc > 1 ? argv[1] : "";
-  const bool known = first == "compare" || first == "run" || first == "check" || first == "show";
+  const bool known = first == "compare" || first == "run" || first == "check" || first == "show" ||
+                     first == "paths";
   if (!first.empty() && first[0] != '-' && !known) {
     std::cerr << "conveq " << conveq::visible_text(first)
-              << ": unknown subcommand; use compare, run, check or show\n";
+              << ": unknown subcommand; use compare, run, check, show or paths\n";
     return conveq::kExitBadInput;
   }
   try {

@@ -196,6 +196,7 @@ nlohmann::json to_json(const RunOptions& o, int threads) {
           {"warmup", o.warmup},
           {"repeat", o.repeat},
           {"paths_selected", o.paths},
+          {"backends_selected", o.backends ? nlohmann::json(*o.backends) : nullptr},
           {"equal_nan", o.compare.equal_nan},
           {"worst_count", o.compare.worst_count},
           {"check_determinism", o.check_determinism},

@@ -17,6 +17,9 @@ struct RunOptions {
   int warmup = 1;
   int repeat = 5;
   std::vector<std::string> paths;  // empty: every path
+  // --backends: the libraries whose paths may run ("none": conveq's own paths only); absent:
+  // every library that was built, those that are opt-in only when named.
+  std::optional<std::vector<std::string>> backends;
   std::optional<double> atol, rtol;
   CompareOptions compare;
   // Run every path again, and again with another thread count: bit-identical outputs?
