@@ -22,7 +22,7 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
 
 }  // namespace
 
-TEST_CASE("--backends none runs conveq's own paths only", "[cli][backends]") {
+TEST_CASE("with --backends none only conveq's own paths run", "[cli][backends]") {
   const CliResult r = run_conveq(kSmall + "--backends none");
   INFO(r.err);
   REQUIRE(r.exit_status == 0);
@@ -35,7 +35,7 @@ TEST_CASE("--backends none runs conveq's own paths only", "[cli][backends]") {
   CHECK(report["repro"].get<std::string>().find(" --backends none") != std::string::npos);
 }
 
-TEST_CASE("--backends names the libraries that run, the others are skipped saying so",
+TEST_CASE("compare --backends names the libraries that run, the others are skipped saying so",
           "[cli][backends]") {
   const CliResult r = run_conveq(kSmall + "--backends xnnpack");
   REQUIRE(r.exit_status == 0);

@@ -152,8 +152,8 @@ std::string implementation_of(const Call& call) {
   const auto backend = at::native::select_conv_backend(
       call.input, call.weight, call.bias, call.stride, call.padding, call.dilation, false,
       std::vector<int64_t>(dims, 0), call.problem.groups);
-  return std::string(backend_name(backend)) + " (select_conv_backend" +
-         (call.same ? ", padding='same' pads first" : "") + ")" + suffix;
+  return std::string(backend_name(backend)) + ", by select_conv_backend" +
+         (call.same ? " (padding='same' pads first)" : "") + suffix;
 }
 
 void* create(const conveq_torch_problem* problem, char* error, size_t error_size) {
