@@ -5,6 +5,7 @@
 
 #include "cli_runner.hpp"
 #include "conveq/paths/registry.hpp"
+#include "conveq/report/text_report.hpp"
 
 namespace {
 
@@ -100,4 +101,38 @@ TEST_CASE("conveq paths lists every path with its library, build and default", "
   CHECK(
       r.out.find("conv1d/naive             conveq     float32, float64   yes        by default") !=
       std::string::npos);
+}
+
+TEST_CASE("the text view groups the paths by library and says which formulations agree",
+          "[cli][backends][text]") {
+  const CliResult r = run_conveq(
+      "compare --in 8 --out 8 --length 64 --repeat 1 --warmup 0 --paths "
+      "conv1d/naive,conv2d/naive,conv1d/im2col,conv2d_col/im2col,linear/gemm");
+  REQUIRE(r.exit_status == 0);
+  nlohmann::json report = nlohmann::json::parse(r.out);
+  // Outcomes set by hand, so that the text does not depend on this BLAS's rounding.
+  for (auto& c : report["comparisons"]) {
+    if (c["a"] == "conv1d/im2col" && c["b"] == "conv2d_col/im2col") c["max_abs_error"] = 0.0;
+    if (c["a"] == "linear/gemm" && c["b"] == "conv1d/im2col") c["max_abs_error"] = 2.5e-7;
+    if (c["a"] == "conv1d/naive" && c["b"] == "conv2d/naive") {
+      c["max_abs_error"] = 0.0;
+      c["status"] = "failed";
+    }
+  }
+  const std::string text = conveq::format_text(report);
+  INFO(text);
+  CHECK(text.find("\nconveq's own\n  conv1d/naive ") != std::string::npos);
+  CHECK(text.find("\n  naive vs conv1d/naive: conv2d DIFFER (failed); fastest ") !=
+        std::string::npos);
+  CHECK(text.find("\n  im2col vs conv1d/im2col: conv2d_col bit-identical; linear within rounding "
+                  "(up to 2.5e-07); fastest ") != std::string::npos);
+  CHECK(text.find("\nskipped\n") != std::string::npos);
+  if (conveq::find_backend("xnnpack")->not_built.empty()) {
+    const CliResult xnnpack = run_conveq(kSmall +
+                                         "--backends xnnpack --paths conv2d/xnnpack,linear/xnnpack "
+                                         "--format text");
+    INFO(xnnpack.out);
+    CHECK(xnnpack.out.find("\nXNNPACK ") != std::string::npos);
+    CHECK(xnnpack.out.find("\n  xnnpack vs conv2d/xnnpack: linear ") != std::string::npos);
+  }
 }

@@ -97,22 +97,32 @@ void write_path_row(std::ostringstream& out, const ReportView& p) {
       << pad(number_text(p["gflops"], "%.1f"), 10) << "\n";
 }
 
-// The formulations of one algorithm compared with each other (the twin comparisons, whose b
-// is the formulation the others are held against): bit-identical, within rounding, or not.
+// The formulations of one algorithm against the one they are all compared with (the anchor,
+// in every twin comparison), by outcome: "vs conv1d/onednn: conv2d, linear bit-identical".
 std::string twins_text(const std::vector<ReportView>& twins) {
-  int64_t failed = 0;
+  // The plan compares the anchor with each other formulation, and a linear path with it.
+  const auto& first = twins.front();
+  const std::string anchor =
+      first["a"].string().starts_with("linear/") ? first["b"].string() : first["a"].string();
+  std::string identical, rounding, failed;
   double max_abs = 0;
   for (const auto& c : twins) {
-    if (c["status"].string() == "failed") ++failed;
+    const std::string other = c["a"].string() == anchor ? c["b"].string() : c["a"].string();
+    const std::string op = other.substr(0, other.find('/'));
     const std::optional<double> abs = c["max_abs_error"].number_or_null();
-    max_abs = std::max(max_abs, abs.value_or(std::numeric_limits<double>::infinity()));
+    std::string& list = c["status"].string() == "failed" ? failed
+                        : abs && *abs == 0.0             ? identical
+                                                         : rounding;
+    list += (list.empty() ? "" : ", ") + op;
+    if (&list == &rounding) max_abs = std::max(max_abs, abs.value_or(0.0));
   }
-  if (failed > 0) {
-    return "DIFFER: " + std::to_string(failed) + " of " + std::to_string(twins.size()) +
-           " comparisons failed";
+  std::string text = "vs " + anchor + ":";
+  if (!identical.empty()) text += " " + identical + " bit-identical;";
+  if (!rounding.empty()) {
+    text += " " + rounding + " within rounding (up to " + format_number(max_abs) + ");";
   }
-  if (max_abs == 0.0) return "bit-identical";
-  return "within rounding, up to " + format_number(max_abs) + " apart";
+  if (!failed.empty()) text += " " + failed + " DIFFER (failed);";
+  return text;
 }
 
 // Per algorithm of the group: are its formulations bit-identical, and which is fastest.
@@ -144,8 +154,8 @@ void write_group_summary(std::ostringstream& out, const ReportView& report,
         fastest = p["name"].string();
       }
     }
-    out << "  " << algorithm << " formulations: " << twins_text(twins[algorithm]);
-    if (!fastest.empty()) out << "; fastest " << fastest;
+    out << "  " << algorithm << " " << twins_text(twins[algorithm]);
+    if (!fastest.empty()) out << " fastest " << fastest;
     out << "\n";
   }
 }
