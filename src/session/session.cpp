@@ -38,7 +38,11 @@ std::string not_selected_reason(const RunOptions& options, const Path<T>& path) 
     return contains(options.paths, path.name()) ? "" : "not selected by --paths";
   }
   const BackendEntry* library = backend.empty() ? nullptr : find_backend(backend);
-  if (!backend_named && library != nullptr && !library->opt_in.empty()) return library->opt_in;
+  // A library this build lacks says so (its paths' skip reason) rather than that it is opt-in.
+  if (!backend_named && library != nullptr && library->not_built.empty() &&
+      !library->opt_in.empty()) {
+    return library->opt_in;
+  }
   return path.opt_in();
 }
 
