@@ -73,6 +73,8 @@ std::vector<RanPath<T>> prepare_paths(PathList<T>& paths, const Problem& problem
 // (measured here): OpenBLAS's are parked while the libraries run, each library parks its own
 // pool after its block where it can (XNNPACK's pthreadpool), and conveq's own block comes
 // last, where its warm-up absorbs OpenMP's spin (oneDNN's and LibTorch's, one libgomp).
+// LibTorch's linear and Slow2d call the same OpenBLAS, which starts its threads again: its
+// paths come last in report order, so its block is the last of the libraries'.
 template <typename T>
 std::vector<std::vector<RanPath<T>*>> timing_blocks(std::vector<RanPath<T>>& ran) {
   std::vector<std::string> libraries;
