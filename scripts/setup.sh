@@ -4,12 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libxml2-utils: xmllint, which the tests use to validate JUnit files against an XSD.
 # libdnnl-dev: the oneDNN paths; its CMake package needs the OpenCL headers, which it only
 # recommends (ocl-icd-opencl-dev). libonnx-dev, libprotobuf-dev: `conveq model`.
+# libxnnpack-dev: the XNNPACK paths; its header needs libpthreadpool-dev, which it does not
+# depend on. libtorch-dev: the LibTorch plugin. libxml2-utils: xmllint for the JUnit tests.
 packages=(g++ cmake make libcli11-dev libxtensor-dev libopenblas-dev
           nlohmann-json3-dev catch2 python3 python3-jsonschema libxml2-utils
-          libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev)
+          libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev
+          libxnnpack-dev libpthreadpool-dev libtorch-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

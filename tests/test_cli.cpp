@@ -69,10 +69,13 @@ TEST_CASE("the main job passes and its report is complete", "[cli]") {
   CHECK(j["problem"]["in_channels"] == 64);
   CHECK(j["problem"]["out_channels"] == 128);
   CHECK(j["problem"]["length"] == 4096);
-  // conveq's 7 paths and the reference, and the 5 oneDNN paths when this build has oneDNN (the
-  // 5 in plain layouts run only when named).
-  CHECK(j["paths"].size() == (conveq::onednn_built() ? 13u : 8u));
-  CHECK(j["paths"].size() + j["skipped_paths"].size() == 18u);
+  // conveq's 9 paths and the reference, the 5 oneDNN paths when this build has oneDNN (the 5
+  // in plain layouts run only when named) and XNNPACK's conv2d and conv2d_col when it has
+  // XNNPACK (its conv2d_hw and linear, and the 4 LibTorch paths, run only when named).
+  const size_t libraries = (conveq::onednn_built() ? 5u : 0u) +
+                           (conveq::find_backend("xnnpack")->not_built.empty() ? 2u : 0u);
+  CHECK(j["paths"].size() == 10u + libraries);
+  CHECK(j["paths"].size() + j["skipped_paths"].size() == 28u);
   for (const auto& c : j["comparisons"]) {
     CHECK(c["passed"] == true);
     CHECK(c["bound_utilisation"].get<double>() <= 1.0);
@@ -139,7 +142,8 @@ TEST_CASE("an unknown subcommand is named in the error", "[cli]") {
   const CliResult r = run_conveq("comapre --in 4");
   CHECK(r.exit_status == 2);
   CHECK(r.err ==
-        "conveq comapre: unknown subcommand; use compare, run, check, show, model or merge\n");
+        "conveq comapre: unknown subcommand; use compare, run, check, show, model, merge "
+        "or paths\n");
 }
 
 TEST_CASE("reports go through symbolic links and to /dev/stdout without replacing them", "[cli]") {

@@ -13,6 +13,7 @@
 #include "conveq/paths/gemm.hpp"
 #include "conveq/paths/registry.hpp"
 #include "conveq/session/session.hpp"
+#include "library_paths.hpp"
 
 using conveq::Problem;
 
@@ -25,26 +26,6 @@ bool require_onednn() {
   if (conveq::onednn_built()) return true;
   WARN("oneDNN was not built (libdnnl-dev missing at build time): test skipped");
   return false;
-}
-
-const nlohmann::json* find_named(const nlohmann::json& list, const std::string& name) {
-  for (const auto& item : list) {
-    if (item["name"] == name) return &item;
-  }
-  return nullptr;
-}
-
-std::string skip_reason(const nlohmann::json& report, const std::string& name) {
-  const nlohmann::json* skipped = find_named(report["skipped_paths"], name);
-  return skipped ? (*skipped)["reason"].get<std::string>() : "";
-}
-
-const nlohmann::json* comparison(const nlohmann::json& report, const std::string& a,
-                                 const std::string& b) {
-  for (const auto& c : report["comparisons"]) {
-    if (c["a"] == a && c["b"] == b) return &c;
-  }
-  return nullptr;
 }
 
 // The names of the oneDNN paths that ran, in report order.
@@ -78,6 +59,12 @@ struct NamedCaseTester {
 const std::vector<std::string> kAllOps = kOps;
 const std::vector<std::string> kConvOps = {"conv1d", "conv2d", "conv2d_col"};
 const std::vector<std::string> k2dOps = {"conv2d"};
+
+// conveq's own algorithms (and the reference's), which call no library.
+bool is_own(const std::string& algorithm) {
+  return algorithm == "naive" || algorithm == "im2col" || algorithm == "gemm" ||
+         algorithm.starts_with("direct_");
+}
 
 // Every path, the plain-layout ones (which run only when named) included.
 std::vector<std::string> every_path() {
@@ -165,14 +152,22 @@ TEST_CASE("the formulations of oneDNN are compared with each other", "[onednn]")
   if (!require_onednn()) return;
   const auto report = ConvTester().in(3).out(5).length(17).paths(every_path()).Test();
   std::vector<std::pair<std::string, std::string>> twins;
+  auto own_or_onednn = [](const std::string& name) {
+    const std::string algorithm = name.substr(name.find('/') + 1);
+    return is_own(algorithm) || algorithm.starts_with("onednn");
+  };
   for (const auto& c : report["comparisons"]) {
-    if (c["b"] != "reference") twins.emplace_back(c["a"], c["b"]);
+    if (c["b"] != "reference" && own_or_onednn(c["a"]) && own_or_onednn(c["b"])) {
+      twins.emplace_back(c["a"], c["b"]);
+    }
   }
   const std::vector<std::pair<std::string, std::string>> expected = {
       // conveq's own twins, unchanged and first.
       {"conv1d/naive", "conv2d/naive"},
+      {"conv1d/naive", "conv2d_col/naive"},
       {"conv1d/naive", "conv2d_hw/naive"},
       {"conv1d/im2col", "conv2d/im2col"},
+      {"conv1d/im2col", "conv2d_col/im2col"},
       {"conv1d/im2col", "conv2d_hw/im2col"},
       {"linear/gemm", "conv1d/im2col"},
       {"conv1d/onednn", "conv2d/onednn"},
@@ -222,10 +217,12 @@ TEST_CASE("the report names the library, its kernel, its layouts and its threads
       const auto report = conveq::run_compare(p, run).report;
       for (const auto& path : report["paths"]) {
         INFO(path["name"].get<std::string>());
-        if (!path["algorithm"].get<std::string>().starts_with("onednn")) {
+        const std::string algorithm = path["algorithm"];
+        if (is_own(algorithm)) {
           CHECK_FALSE(path.contains("backend"));  // conveq's own paths and the reference
           continue;
         }
+        if (!algorithm.starts_with("onednn")) continue;  // the other libraries' tests
         const auto& backend = path["backend"];
         CHECK(backend["library"] == "oneDNN");
         CHECK(std::regex_match(backend["version"].get<std::string>(),
@@ -248,51 +245,15 @@ TEST_CASE("the report names the library, its kernel, its layouts and its threads
   }
 }
 
-namespace {
-
-// The real conv1d/onednn path, called with a wrong argument: what a mistake in the call to
-// oneDNN would compute. The checker must catch it.
-class MisconfiguredOnednn final : public conveq::Path<float> {
- public:
-  enum class Mistake { padding_off_by_one, bias_dropped };
-  explicit MisconfiguredOnednn(Mistake mistake)
-      : mistake_(mistake), inner_(conveq::make_onednn_path<float>("conv1d", false)) {}
-  std::string op() const override { return "misconfigured"; }
-  std::string algorithm() const override { return "onednn"; }
-  bool is_rank1() const override { return true; }
-  std::string skip_reason(const Problem& p) const override { return inner_->skip_reason(p); }
-  conveq::ConvGeometry geometry(const Problem& p) const override { return inner_->geometry(p); }
-  void prepare(const Problem& p, const conveq::ConvData<float>& data, int threads) override {
-    Problem wrong = p;
-    if (mistake_ == Mistake::padding_off_by_one) {
-      // One more on the left, one less on the right: the same output size, shifted windows.
-      ++wrong.pad_left;
-      --wrong.pad_right;
-    } else {
-      wrong.has_bias = false;
-    }
-    inner_->prepare(wrong, data, threads);
-  }
-  void run(float* output) override { inner_->run(output); }
-  void finish(float* output) override { inner_->finish(output); }
-  std::optional<conveq::BackendInfo> backend() const override { return inner_->backend(); }
-
- private:
-  Mistake mistake_;
-  std::unique_ptr<conveq::Path<float>> inner_;
-};
-
-}  // namespace
-
 TEST_CASE("the checker catches a misconfigured call to oneDNN", "[onednn][broken]") {
   if (!require_onednn()) return;
-  using Mistake = MisconfiguredOnednn::Mistake;
-  for (const Mistake mistake : {Mistake::padding_off_by_one, Mistake::bias_dropped}) {
-    DYNAMIC_SECTION(
-        (mistake == Mistake::padding_off_by_one ? "padding off by one" : "bias dropped")) {
+  for (const auto& [what, mistake] : {std::pair{"padding off by one", &padding_off_by_one},
+                                      std::pair{"bias dropped", &bias_dropped}}) {
+    DYNAMIC_SECTION(what) {
       const Problem p = ConvTester().in(5).out(7).length(29).kernel("3").padding("same").problem();
       conveq::PathList<float> paths = conveq::all_paths<float>();
-      paths.insert(paths.begin(), std::make_unique<MisconfiguredOnednn>(mistake));
+      paths.insert(paths.begin(), std::make_unique<MisconfiguredPath>(
+                                      conveq::make_onednn_path<float>("conv1d", false), mistake));
       conveq::RunOptions run = quick_run();
       run.paths.push_back("misconfigured/onednn");
       const auto result =

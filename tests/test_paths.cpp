@@ -41,12 +41,16 @@ std::vector<std::string> names(const nlohmann::json& list) {
   return out;
 }
 
-// conveq's own paths (ending with the reference), and the oneDNN paths of these formulations
-// in report order when this build has oneDNN (the plain-layout ones run only when named).
-std::vector<std::string> with_onednn(std::vector<std::string> paths,
-                                     const std::vector<std::string>& onednn_ops) {
-  if (!conveq::onednn_built()) return paths;
-  for (const auto& op : onednn_ops) paths.insert(paths.end() - 1, op + "/onednn");
+// conveq's own paths (ending with the reference), then the oneDNN and XNNPACK paths of these
+// formulations in report order when this build has them (oneDNN's plain-layout paths,
+// XNNPACK's conv2d_hw and linear, and LibTorch's run only when named).
+std::vector<std::string> with_libraries(std::vector<std::string> paths,
+                                        const std::vector<std::string>& onednn_ops,
+                                        const std::vector<std::string>& xnnpack_ops) {
+  for (const auto& [library, ops] : {std::pair{"onednn", &onednn_ops}, {"xnnpack", &xnnpack_ops}}) {
+    if (!conveq::find_backend(library)->not_built.empty()) continue;
+    for (const auto& op : *ops) paths.insert(paths.end() - 1, op + "/" + library);
+  }
   return paths;
 }
 
@@ -88,28 +92,63 @@ TEST_CASE("which formulations apply to which problems", "[paths]") {
   };
   const std::vector<Case> cases = {
       {"1D pointwise: every formulation", ConvTester().in(3).out(5).length(17),
-       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col",
-                    "conv2d_hw/naive", "conv2d_hw/im2col", "linear/gemm", "reference"},
-                   {"conv1d", "conv2d", "conv2d_col", "conv2d_hw", "linear"})},
-      {"1D kernel 3: conv1d and conv2d only", ConvTester().in(3).out(5).length(17).kernel("3"),
-       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"},
-                   {"conv1d", "conv2d", "conv2d_col"})},
+       with_libraries(
+           {"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "conv2d_col/naive",
+            "conv2d_col/im2col", "conv2d_hw/naive", "conv2d_hw/im2col", "linear/gemm", "reference"},
+           {"conv1d", "conv2d", "conv2d_col", "conv2d_hw", "linear"}, {"conv2d", "conv2d_col"})},
+      {"1D kernel 3: conv1d and conv2d on either axis only",
+       ConvTester().in(3).out(5).length(17).kernel("3"),
+       with_libraries({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col",
+                       "conv2d_col/naive", "conv2d_col/im2col", "reference"},
+                      {"conv1d", "conv2d", "conv2d_col"}, {"conv2d", "conv2d_col"})},
       {"2D kernel 3x3: conv2d only", ConvTester().in(3).out(5).height_width(7, 9).kernel("3,3"),
-       with_onednn({"conv2d/naive", "conv2d/im2col", "reference"}, {"conv2d"})},
+       with_libraries({"conv2d/naive", "conv2d/im2col", "reference"}, {"conv2d"}, {"conv2d"})},
       {"2D of height 1, kernel 1x3: conv1d too",
        ConvTester().in(3).out(5).height_width(1, 9).kernel("1,3"),
-       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "reference"},
-                   {"conv1d", "conv2d", "conv2d_col"})},
+       with_libraries({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col",
+                       "conv2d_col/naive", "conv2d_col/im2col", "reference"},
+                      {"conv1d", "conv2d", "conv2d_col"}, {"conv2d", "conv2d_col"})},
       {"2D pointwise: conv1d and linear too", ConvTester().in(3).out(5).height_width(4, 9),
-       with_onednn({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col", "linear/gemm",
-                    "reference"},
-                   {"conv1d", "conv2d", "conv2d_col", "linear"})},
+       with_libraries({"conv1d/naive", "conv1d/im2col", "conv2d/naive", "conv2d/im2col",
+                       "conv2d_col/naive", "conv2d_col/im2col", "linear/gemm", "reference"},
+                      {"conv1d", "conv2d", "conv2d_col", "linear"}, {"conv2d", "conv2d_col"})},
   };
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.name) {
       CHECK(names(c.tester.Test()["paths"]) == c.paths);
     }
   }
+}
+
+TEST_CASE("conv2d_col sees the (N, C, L, 1) view and is twinned with conv1d", "[paths]") {
+  // Dilation, groups and an even 'same' kernel (the odd extra padding at the end): every
+  // parameter moves to the H axis.
+  const auto report =
+      ConvTester()
+          .batch(2)
+          .in(4)
+          .out(6)
+          .groups(2)
+          .length(23)
+          .kernel("4")
+          .dilation("3")
+          .padding("same")
+          .paths({"conv1d/naive", "conv1d/im2col", "conv2d_col/naive", "conv2d_col/im2col"})
+          .Test();
+  for (const auto& p : report["paths"]) {
+    if (!p["op"].get<std::string>().starts_with("conv2d_col")) continue;
+    INFO(p["name"].get<std::string>());
+    CHECK(p["input_shape"] == std::vector<int64_t>{2, 4, 23, 1});
+    CHECK(p["weight_shape"] == std::vector<int64_t>{6, 2, 4, 1});
+    CHECK(p["output_shape"] == std::vector<int64_t>{2, 6, 23, 1});
+  }
+  std::vector<std::string> twins;
+  for (const auto& c : report["comparisons"]) {
+    if (c["b"] != "reference")
+      twins.push_back(c["a"].get<std::string>() + " vs " + c["b"].get<std::string>());
+  }
+  CHECK(twins == std::vector<std::string>{"conv1d/naive vs conv2d_col/naive",
+                                          "conv1d/im2col vs conv2d_col/im2col"});
 }
 
 TEST_CASE("grouped pointwise has no nn.Linear twin, and the report says why", "[paths]") {

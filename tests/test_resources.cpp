@@ -10,6 +10,6 @@ TEST_CASE("the memory estimate counts the threads that hold comparison buffers",
   options.length = "100000";
   const conveq::Problem p = conveq::make_problem(options);
   // At most one thread per comparison holds buffers, however many threads were asked for.
-  CHECK(conveq::estimated_bytes(p, 4096) == conveq::estimated_bytes(p, 64));
+  CHECK(conveq::estimated_bytes(p, 4096) == conveq::estimated_bytes(p, 1024));
   CHECK(conveq::estimated_bytes(p, 2) > conveq::estimated_bytes(p, 1));
 }

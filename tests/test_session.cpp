@@ -30,10 +30,13 @@ TEST_CASE("run options that name an unknown path are refused with the known ones
   run.paths = {"conv1d/naive", "conv3d/naive"};
   CHECK(error_of([&] { conveq::validate(run); }) ==
         "--paths conv3d/naive: unknown path; known paths: conv1d/naive, conv1d/im2col, "
-        "conv2d/naive, conv2d/im2col, conv2d_hw/naive, conv2d_hw/im2col, linear/gemm, "
+        "conv2d/naive, conv2d/im2col, conv2d_col/naive, conv2d_col/im2col, conv2d_hw/naive, "
+        "conv2d_hw/im2col, linear/gemm, "
         "conv1d/onednn, conv2d/onednn, conv2d_col/onednn, conv2d_hw/onednn, linear/onednn, "
         "conv1d/onednn_plain, conv2d/onednn_plain, conv2d_col/onednn_plain, "
-        "conv2d_hw/onednn_plain, linear/onednn_plain, reference");
+        "conv2d_hw/onednn_plain, linear/onednn_plain, conv2d/xnnpack, conv2d_col/xnnpack, "
+        "conv2d_hw/xnnpack, linear/xnnpack, conv1d/torch, conv2d/torch, conv2d_col/torch, "
+        "linear/torch, reference");
 }
 
 TEST_CASE("a problem too large for memory is refused before anything is allocated", "[session]") {

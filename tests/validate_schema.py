@@ -77,6 +77,12 @@ def main():
         conveq(binary, "compare", "--batch", "2", "--in", "8", "--out", "4", "--length", "30",
                "--kernel", "3", "--check-determinism", "--check-batch-invariance", *quick,
                "--report", path("determinism.json"), expect={0, 1})
+        # Every library named (LibTorch is opt-in), with its backend entries and --backends.
+        conveq(binary, "compare", "--in", "8", "--out", "8", "--length", "30",
+               "--backends", "onednn,xnnpack,torch", *quick, "--report", path("backends.json"),
+               expect={0})
+        conveq(binary, "compare", "--in", "8", "--out", "8", "--length", "30", "--backends",
+               "none", *quick, "--report", path("own_only.json"), expect={0})
         # Tensors from .npy files (the PyTorch goldens), with an external output to check.
         golden = os.path.join(source, "data", "goldens", "conv1d_k3_same")
         conveq(binary, "compare", "--padding", "same", *quick,

@@ -103,6 +103,10 @@ void add_run_options(CLI::App& app, CompareCommandOptions& o) {
                  "The GEMM of the im2col and gemm paths: auto (oneDNN's sgemm for float32 when "
                  "built with it, else OpenBLAS), openblas, onednn")
       ->capture_default_str();
+  app.add_option("--backends", o.backends,
+                 "Comma-separated libraries whose paths may run: onednn, xnnpack, torch, or "
+                 "none (conveq's own only); default: every library built, torch only when "
+                 "named (see conveq paths)");
   app.add_option("--atol", o.atol, "Absolute tolerance: |a-b| <= atol + rtol*|b|");
   app.add_option("--rtol", o.rtol, "Relative tolerance (see --atol)");
   app.add_flag("--equal-nan", o.equal_nan, "Count NaN == NaN as a match");
@@ -146,6 +150,14 @@ RunOptions make_run_options(const CompareCommandOptions& o) {
   run.gemm = o.gemm;
   if (!o.paths.empty() && run.paths.empty()) {
     throw InputError("--paths " + o.paths + ": names no path; give a comma-separated list");
+  }
+  if (!o.backends.empty()) {
+    run.backends = split_list(o.backends);
+    if (run.backends->empty()) {
+      throw InputError("--backends " + o.backends +
+                       ": names no backend; give a comma-separated "
+                       "list");
+    }
   }
   // Empty means not given: an empty value typed is refused before (refuse_empty_values).
   if (!o.atol.empty()) run.atol = parse_real("--atol", o.atol, 0);

@@ -14,6 +14,7 @@ struct CompareCommandOptions {
   std::string threads = "0", warmup = "1", repeat = "5";
   std::string paths;
   std::string gemm = "auto";
+  std::string backends;  // empty: not given
   std::string atol, rtol;
   bool equal_nan = false;
   std::string worst_count = "10";

@@ -16,6 +16,7 @@
 #include "merge_command.hpp"
 #include "model_command.hpp"
 #include "option_values.hpp"
+#include "paths_command.hpp"
 #include "run_command.hpp"
 #include "show_command.hpp"
 
@@ -43,6 +44,7 @@ int run_parsed(const CLI::App& app, const conveq::cli::CompareCommandOptions& co
     if (parsed->get_name() == "show") return conveq::cli::run_show_command(show);
     if (parsed->get_name() == "model") return conveq::cli::run_model_command(model);
     if (parsed->get_name() == "merge") return conveq::cli::run_merge_command(merge);
+    if (parsed->get_name() == "paths") return conveq::cli::run_paths_command();
   } catch (const conveq::InputErrorList& e) {
     for (const auto& message : e.messages()) bad_input(message);
     return conveq::kExitBadInput;
@@ -92,12 +94,16 @@ int main(int argc, char** argv) {
       app.add_subcommand("merge", "Put the shard reports of one suite run back together");
   conveq::cli::setup_merge_command(*merge, merge_options);
 
+  app.add_subcommand("paths",
+                     "List every path: its library, whether it was built, whether it "
+                     "runs by default");
+
   const std::string first = argc > 1 ? argv[1] : "";
   const bool known = first == "compare" || first == "run" || first == "check" || first == "show" ||
-                     first == "model" || first == "merge";
+                     first == "model" || first == "merge" || first == "paths";
   if (!first.empty() && first[0] != '-' && !known) {
     std::cerr << "conveq " << conveq::visible_text(first)
-              << ": unknown subcommand; use compare, run, check, show, model or merge\n";
+              << ": unknown subcommand; use compare, run, check, show, model, merge or paths\n";
     return conveq::kExitBadInput;
   }
   try {

@@ -1,6 +1,7 @@
-// conv2d/im2col (and conv2d_hw/im2col on the folded view): per sample and group, unfold
-// the input into a column matrix (Cin/g * KH * KW) x (OH * OW), then one GEMM with the
-// weight (Cout/g) x (Cin/g * KH * KW), accumulated onto the bias. A pointwise problem's
+// conv2d/im2col (and conv2d_col/im2col on the (N, C, L, 1) view, conv2d_hw/im2col on the
+// folded view): per sample and group, unfold the input into a column matrix
+// (Cin/g * KH * KW) x (OH * OW), then one GEMM with the weight (Cout/g) x (Cin/g * KH * KW),
+// accumulated onto the bias. A pointwise problem's
 // column matrix is the input itself: no copy.
 #include <algorithm>
 #include <vector>
@@ -15,15 +16,13 @@ namespace {
 template <typename T>
 class Conv2dIm2col final : public Path<T> {
  public:
-  explicit Conv2dIm2col(bool folded) : folded_(folded) {}
-  std::string op() const override { return folded_ ? "conv2d_hw" : "conv2d"; }
+  explicit Conv2dIm2col(Formulation view) : view_(view) {}
+  std::string op() const override { return formulation_name(view_); }
   std::string algorithm() const override { return "im2col"; }
   std::string skip_reason(const Problem& p) const override {
-    return folded_ ? folded_skip_reason(p) : "";
+    return formulation_skip_reason(view_, p);
   }
-  ConvGeometry geometry(const Problem& p) const override {
-    return folded_ ? folded_view(p) : conv2d_view(p);
-  }
+  ConvGeometry geometry(const Problem& p) const override { return formulation_geometry(view_, p); }
 
   void prepare(const Problem& p, const ConvData<T>& data, int /*threads*/) override {
     g_ = geometry(p);
@@ -80,7 +79,7 @@ class Conv2dIm2col final : public Path<T> {
     return col;
   }
 
-  bool folded_;
+  Formulation view_;
   ConvGeometry g_{};
   const T* input_ = nullptr;
   const T* weight_ = nullptr;
@@ -92,10 +91,10 @@ class Conv2dIm2col final : public Path<T> {
 }  // namespace
 
 template <typename T>
-std::unique_ptr<Path<T>> make_conv2d_im2col(bool folded) {
-  return std::make_unique<Conv2dIm2col<T>>(folded);
+std::unique_ptr<Path<T>> make_conv2d_im2col(Formulation view) {
+  return std::make_unique<Conv2dIm2col<T>>(view);
 }
-template std::unique_ptr<Path<float>> make_conv2d_im2col<float>(bool);
-template std::unique_ptr<Path<double>> make_conv2d_im2col<double>(bool);
+template std::unique_ptr<Path<float>> make_conv2d_im2col<float>(Formulation);
+template std::unique_ptr<Path<double>> make_conv2d_im2col<double>(Formulation);
 
 }  // namespace conveq

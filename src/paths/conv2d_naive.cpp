@@ -1,7 +1,7 @@
-// conv2d/naive (and conv2d_hw/naive on the folded view): direct loops on (N, Cin, H, W)
-// with weight (Cout, Cin/g, KH, KW), in the working dtype. Threads split the
-// (sample, output channel) planes; each output is summed in one fixed order (bias, then
-// channel, row tap, column tap), so the result does not depend on threads.
+// conv2d/naive (and conv2d_col/naive on the (N, C, L, 1) view, conv2d_hw/naive on the folded
+// view): direct loops on (N, Cin, H, W) with weight (Cout, Cin/g, KH, KW), in the working
+// dtype. Threads split the (sample, output channel) planes; each output is summed in one fixed
+// order (bias, then channel, row tap, column tap), so the result does not depend on threads.
 #include <algorithm>
 #include <vector>
 
@@ -16,18 +16,19 @@ namespace {
 template <typename T>
 class Conv2dNaive final : public Path<T> {
  public:
-  explicit Conv2dNaive(bool folded) : folded_(folded) {}
-  std::string op() const override { return folded_ ? "conv2d_hw" : "conv2d"; }
+  explicit Conv2dNaive(Formulation view) : view_(view) {}
+  std::string op() const override { return formulation_name(view_); }
   std::string algorithm() const override { return "naive"; }
   std::string skip_reason(const Problem& p) const override {
-    return folded_ ? folded_skip_reason(p) : "";
+    return formulation_skip_reason(view_, p);
   }
-  ConvGeometry geometry(const Problem& p) const override {
-    return folded_ ? folded_view(p) : conv2d_view(p);
-  }
+  ConvGeometry geometry(const Problem& p) const override { return formulation_geometry(view_, p); }
 
   void prepare(const Problem& p, const ConvData<T>& data, int threads) override {
-    g_ = geometry(p);
+    // A column plane (L, 1) is laid out as the row (1, L): the loops walk it as that row, one
+    // output row of L elements rather than L rows of one, adding the same terms in the same
+    // order (bias, channel, tap).
+    g_ = view_ == Formulation::conv2d_col ? conv1d_view(p) : geometry(p);
     input_ = data.input.data();
     weight_ = data.weight.data();
     bias_ = data.bias_or_null();
@@ -89,7 +90,7 @@ class Conv2dNaive final : public Path<T> {
   }
 
  private:
-  bool folded_;
+  Formulation view_;
   ConvGeometry g_{};
   const T* input_ = nullptr;
   const T* weight_ = nullptr;
@@ -102,10 +103,10 @@ class Conv2dNaive final : public Path<T> {
 }  // namespace
 
 template <typename T>
-std::unique_ptr<Path<T>> make_conv2d_naive(bool folded) {
-  return std::make_unique<Conv2dNaive<T>>(folded);
+std::unique_ptr<Path<T>> make_conv2d_naive(Formulation view) {
+  return std::make_unique<Conv2dNaive<T>>(view);
 }
-template std::unique_ptr<Path<float>> make_conv2d_naive<float>(bool);
-template std::unique_ptr<Path<double>> make_conv2d_naive<double>(bool);
+template std::unique_ptr<Path<float>> make_conv2d_naive<float>(Formulation);
+template std::unique_ptr<Path<double>> make_conv2d_naive<double>(Formulation);
 
 }  // namespace conveq

@@ -24,6 +24,7 @@
 #include <oneapi/dnnl/dnnl_debug.h>
 // clang-format on
 
+#include "conveq/paths/channels_last.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 
@@ -32,17 +33,6 @@ namespace {
 
 using dnnl::memory;
 using Tag = memory::format_tag;
-
-enum class View { conv1d, conv2d, conv2d_col, conv2d_hw, linear };
-
-View view_of(const std::string& op) {
-  if (op == "conv1d") return View::conv1d;
-  if (op == "conv2d") return View::conv2d;
-  if (op == "conv2d_col") return View::conv2d_col;
-  if (op == "conv2d_hw") return View::conv2d_hw;
-  if (op == "linear") return View::linear;
-  throw std::logic_error("no oneDNN path for the formulation " + op);
-}
 
 const dnnl::engine& cpu_engine() {
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -78,13 +68,6 @@ std::string format_tag_of(const memory::desc& md) {
     tag += std::to_string(blocking.inner_blks[i]) + static_cast<char>('a' + blocking.inner_idxs[i]);
   }
   return tag;
-}
-
-// The padding after the input that the last window reaches: what oneDNN needs to agree on
-// the output size. Padding the problem has beyond it is never read.
-int64_t padding_after(int64_t in, int64_t kernel, int64_t stride, int64_t before, int64_t dilation,
-                      int64_t out) {
-  return std::max<int64_t>(0, (out - 1) * stride + (kernel - 1) * dilation + 1 - in - before);
 }
 
 // conveq's tensors as oneDNN sees them, in conveq's layouts.
@@ -133,8 +116,7 @@ dnnl::primitive_desc conv_primitive_desc(const ConvGeometry& g, bool one_d, cons
                                          bool plain) {
   auto layout = [&](const memory::desc& md) { return plain ? md : any_layout(md); };
   memory::dims strides{g.sh, g.sw}, dilates{g.dh - 1, g.dw - 1}, before{g.ph, g.pw};
-  memory::dims after{padding_after(g.h, g.kh, g.sh, g.ph, g.dh, g.oh),
-                     padding_after(g.w, g.kw, g.sw, g.pw, g.dw, g.ow)};
+  memory::dims after{g.pad_after_h(), g.pad_after_w()};
   if (one_d) {  // the width only
     for (auto* dims : {&strides, &dilates, &before, &after}) dims->erase(dims->begin());
   }
@@ -167,10 +149,14 @@ memory bind_or_reorder(const memory::desc& wanted, const memory::desc& user, con
 
 class OnednnPath final : public Path<float> {
  public:
-  OnednnPath(const std::string& op, bool plain) : op_(op), view_(view_of(op)), plain_(plain) {}
+  OnednnPath(const std::string& op, bool plain)
+      : op_(op), view_(formulation_of(op)), plain_(plain) {}
   std::string op() const override { return op_; }
   std::string algorithm() const override { return onednn_algorithm(plain_); }
-  bool is_rank1() const override { return view_ == View::conv1d || view_ == View::linear; }
+  std::string backend_name() const override { return "onednn"; }
+  bool is_rank1() const override {
+    return view_ == Formulation::conv1d || view_ == Formulation::linear;
+  }
   std::string opt_in() const override {
     if (!plain_) return "";
     return "runs only when --paths names it: oneDNN in conveq's plain layouts, where it uses its "
@@ -178,7 +164,7 @@ class OnednnPath final : public Path<float> {
   }
 
   std::string skip_reason(const Problem& p) const override {
-    std::string reason = formulation_skip_reason(p);
+    std::string reason = formulation_skip_reason(view_, p);
     if (!reason.empty()) return reason;
     try {  // the descriptor only: no JIT, no threads
       (void)primitive_desc(geometry(p), p.has_bias);
@@ -188,20 +174,7 @@ class OnednnPath final : public Path<float> {
     return "";
   }
 
-  ConvGeometry geometry(const Problem& p) const override {
-    switch (view_) {
-      case View::conv2d:
-        return conv2d_view(p);
-      case View::conv2d_col:
-        return column_view(p);
-      case View::conv2d_hw:
-        return folded_view(p);
-      case View::conv1d:
-      case View::linear:
-        break;
-    }
-    return conv1d_view(p);
-  }
+  ConvGeometry geometry(const Problem& p) const override { return formulation_geometry(view_, p); }
 
   void prepare(const Problem& p, const ConvData<float>& data, int threads) override;
 
@@ -215,36 +188,21 @@ class OnednnPath final : public Path<float> {
   std::optional<BackendInfo> backend() const override { return backend_; }
 
  private:
-  std::string formulation_skip_reason(const Problem& p) const {
-    switch (view_) {
-      case View::conv1d:
-      case View::conv2d_col:
-        return conv1d_skip_reason(p);
-      case View::conv2d_hw:
-        return folded_skip_reason(p);
-      case View::linear:
-        return linear_skip_reason(p);
-      case View::conv2d:
-        break;
-    }
-    return "";
-  }
-
   UserDescs user_descs(const ConvGeometry& g, bool has_bias) const {
-    if (view_ == View::linear) return linear_user_descs(g, has_bias);
-    return conv_user_descs(g, view_ == View::conv1d, has_bias);
+    if (view_ == Formulation::linear) return linear_user_descs(g, has_bias);
+    return conv_user_descs(g, view_ == Formulation::conv1d, has_bias);
   }
 
   dnnl::primitive_desc primitive_desc(const ConvGeometry& g, bool has_bias) const {
     const UserDescs user = user_descs(g, has_bias);
-    if (view_ == View::linear) return linear_primitive_desc(user, plain_);
-    return conv_primitive_desc(g, view_ == View::conv1d, user, plain_);
+    if (view_ == Formulation::linear) return linear_primitive_desc(user, plain_);
+    return conv_primitive_desc(g, view_ == Formulation::conv1d, user, plain_);
   }
 
   const float* channels_last_input(const float* input);
 
   std::string op_;
-  View view_;
+  Formulation view_;
   bool plain_;
   ConvGeometry g_{};
   dnnl::stream stream_;
@@ -264,7 +222,7 @@ void OnednnPath::prepare(const Problem& p, const ConvData<float>& data, int thre
   const UserDescs user = user_descs(g_, p.has_bias);
   const dnnl::primitive_desc pd = primitive_desc(g_, p.has_bias);
   const float* input =
-      view_ == View::linear ? channels_last_input(data.input.data()) : data.input.data();
+      view_ == Formulation::linear ? channels_last_input(data.input.data()) : data.input.data();
   args_.clear();
   args_[DNNL_ARG_SRC] = bind_or_reorder(pd.src_desc(0), user.src, input, src_buffer_, stream_);
   args_[DNNL_ARG_WEIGHTS] = bind_or_reorder(pd.weights_desc(0), user.weights, data.weight.data(),
@@ -274,7 +232,7 @@ void OnednnPath::prepare(const Problem& p, const ConvData<float>& data, int thre
   }
   // The output is conveq's own when the layouts agree; else a NaN-filled buffer (an element
   // the primitive never writes must not pass) reordered back in finish().
-  dst_is_output_ = pd.dst_desc(0) == user.dst && view_ != View::linear;
+  dst_is_output_ = pd.dst_desc(0) == user.dst && view_ != Formulation::linear;
   dst_buffer_.assign(dst_is_output_ ? 0 : pd.dst_desc(0).get_size() / sizeof(float),
                      std::numeric_limits<float>::quiet_NaN());
   dst_ = memory(pd.dst_desc(0), cpu_engine(), dst_is_output_ ? nullptr : dst_buffer_.data());
@@ -291,23 +249,15 @@ void OnednnPath::prepare(const Problem& p, const ConvData<float>& data, int thre
 
 // (N, Cin, L) -> (N, L, Cin): a row per position, as nn.Linear's input is.
 const float* OnednnPath::channels_last_input(const float* input) {
-  const int64_t n = g_.batch, c = g_.in_channels, l = g_.w;
-  input_channels_last_.resize(static_cast<size_t>(n * c * l));
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      for (int64_t i = 0; i < l; ++i) {
-        input_channels_last_[static_cast<size_t>((b * l + i) * c + ch)] =
-            input[(b * c + ch) * l + i];
-      }
-    }
-  }
+  input_channels_last_.resize(static_cast<size_t>(g_.batch * g_.in_channels * g_.w));
+  to_channels_last(input, g_.batch, g_.in_channels, g_.w, input_channels_last_.data());
   return input_channels_last_.data();
 }
 
 void OnednnPath::finish(float* output) {
   if (dst_is_output_) return;
   std::vector<float> channels_last;
-  if (view_ == View::linear) {
+  if (view_ == Formulation::linear) {
     channels_last.resize(static_cast<size_t>(g_.batch * g_.w * g_.out_channels));
     user_dst_.set_data_handle(channels_last.data());
   } else {
@@ -315,15 +265,8 @@ void OnednnPath::finish(float* output) {
   }
   dnnl::reorder(dst_, user_dst_).execute(stream_, dst_, user_dst_);
   stream_.wait();
-  if (view_ != View::linear) return;
-  // (N, L, Cout) -> (N, Cout, L).
-  const int64_t n = g_.batch, o = g_.out_channels, l = g_.w;
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t ch = 0; ch < o; ++ch) {
-      for (int64_t i = 0; i < l; ++i) {
-        output[(b * o + ch) * l + i] = channels_last[static_cast<size_t>((b * l + i) * o + ch)];
-      }
-    }
+  if (view_ == Formulation::linear) {
+    from_channels_last(channels_last.data(), g_.batch, g_.out_channels, g_.w, output);
   }
 }
 
@@ -336,7 +279,8 @@ std::unique_ptr<Path<float>> make_onednn_path<float>(const std::string& op, bool
 template <>
 std::unique_ptr<Path<double>> make_onednn_path<double>(const std::string& op, bool plain) {
   return make_unavailable_path<double>(
-      op, onednn_algorithm(plain), "oneDNN 2 has no float64 convolution or inner product on CPU");
+      op, onednn_algorithm(plain), "oneDNN 2 has no float64 convolution or inner product on CPU",
+      "onednn");
 }
 
 }  // namespace conveq

@@ -1,6 +1,8 @@
 // The formulations' views of a problem, and the skip reasons they share.
 #include "conveq/paths/path.hpp"
 
+#include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 namespace conveq {
@@ -16,6 +18,20 @@ std::vector<int64_t> ConvGeometry::weight_shape(bool rank1) const {
 std::vector<int64_t> ConvGeometry::output_shape(bool rank1) const {
   if (rank1) return {batch, out_channels, ow};
   return {batch, out_channels, oh, ow};
+}
+
+namespace {
+int64_t padding_after(int64_t in, int64_t kernel, int64_t stride, int64_t before, int64_t dilation,
+                      int64_t out) {
+  return std::max<int64_t>(0, (out - 1) * stride + (kernel - 1) * dilation + 1 - in - before);
+}
+}  // namespace
+
+int64_t ConvGeometry::pad_after_h() const {
+  return padding_after(h, kh, sh, ph, dh, oh);
+}
+int64_t ConvGeometry::pad_after_w() const {
+  return padding_after(w, kw, sw, pw, dw, ow);
 }
 
 ConvGeometry conv2d_view(const Problem& p) {
@@ -56,6 +72,60 @@ ConvGeometry folded_view(const Problem& p) {
   g.h = g.oh = p.fold_h;
   g.w = g.ow = p.fold_w;
   return g;
+}
+
+std::string formulation_name(Formulation formulation) {
+  switch (formulation) {
+    case Formulation::conv1d:
+      return "conv1d";
+    case Formulation::conv2d:
+      return "conv2d";
+    case Formulation::conv2d_col:
+      return "conv2d_col";
+    case Formulation::conv2d_hw:
+      return "conv2d_hw";
+    case Formulation::linear:
+      break;
+  }
+  return "linear";
+}
+
+Formulation formulation_of(const std::string& name) {
+  for (const Formulation f : {Formulation::conv1d, Formulation::conv2d, Formulation::conv2d_col,
+                              Formulation::conv2d_hw, Formulation::linear}) {
+    if (formulation_name(f) == name) return f;
+  }
+  throw std::logic_error("no formulation " + name);
+}
+
+ConvGeometry formulation_geometry(Formulation formulation, const Problem& p) {
+  switch (formulation) {
+    case Formulation::conv2d:
+      return conv2d_view(p);
+    case Formulation::conv2d_col:
+      return column_view(p);
+    case Formulation::conv2d_hw:
+      return folded_view(p);
+    case Formulation::conv1d:
+    case Formulation::linear:
+      break;
+  }
+  return conv1d_view(p);
+}
+
+std::string formulation_skip_reason(Formulation formulation, const Problem& p) {
+  switch (formulation) {
+    case Formulation::conv1d:
+    case Formulation::conv2d_col:
+      return conv1d_skip_reason(p);
+    case Formulation::conv2d_hw:
+      return folded_skip_reason(p);
+    case Formulation::linear:
+      return linear_skip_reason(p);
+    case Formulation::conv2d:
+      break;
+  }
+  return "";
 }
 
 std::string conv1d_skip_reason(const Problem& p) {

@@ -235,6 +235,7 @@ nlohmann::json to_json(const RunOptions& o, int threads) {
           {"repeat", o.repeat},
           {"paths_selected", o.paths},
           {"gemm_requested", o.gemm},
+          {"backends_selected", o.backends ? nlohmann::json(*o.backends) : nullptr},
           {"equal_nan", o.compare.equal_nan},
           {"worst_count", o.compare.worst_count},
           {"allow_reduced_precision", allowance_json(o.compare.allow_reduced_precision)},

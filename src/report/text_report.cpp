@@ -2,6 +2,8 @@
 #include "conveq/report/text_report.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -57,16 +59,133 @@ void write_header(std::ostringstream& out, const ReportView& report) {
       << ", fill " << problem["fill"].string() << "\n\n";
 }
 
-void write_paths(std::ostringstream& out, const ReportView& report) {
-  out << column("path", 23) << pad("median ms", 12) << pad("min ms", 12) << pad("GFLOP/s", 10)
-      << "\n";
+// The paths of one library (or conveq's own, library ""), in report order.
+struct PathGroup {
+  std::string library;
+  std::vector<ReportView> paths;
+};
+
+std::string library_of(const ReportView& path) {
+  const auto backend = path.optional("backend");
+  return backend ? (*backend)["library"].string() : "";
+}
+
+std::vector<PathGroup> group_by_library(const ReportView& report) {
+  std::vector<PathGroup> groups{{"", {}}};  // conveq's own first, with the reference
   for (const auto& p : report["paths"].items()) {
-    out << column(p["name"].string(), 23) << pad(number_text(p["timing"]["median_ms"], "%.4f"), 12)
-        << pad(number_text(p["timing"]["min_ms"], "%.4f"), 12)
-        << pad(number_text(p["gflops"], "%.1f"), 10) << "\n";
+    const std::string library = library_of(p);
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&](const PathGroup& g) { return g.library == library; });
+    if (group == groups.end()) group = groups.insert(groups.end(), {library, {}});
+    group->paths.push_back(p);
   }
-  for (const auto& s : report["skipped_paths"].items()) {
-    out << column(s["name"].string(), 23) << "skipped: " << s["reason"].string() << "\n";
+  return groups;
+}
+
+// "oneDNN 2.6.3, 2 threads", from the group's first path (one library, one run).
+std::string group_title(const PathGroup& group) {
+  if (group.library.empty()) return "conveq's own";
+  const auto backend = group.paths.front()["backend"];
+  return backend["library"].string() + " " + backend["version"].string() + ", " +
+         std::to_string(backend["threads"].count()) + " threads";
+}
+
+void write_path_row(std::ostringstream& out, const ReportView& p) {
+  out << "  " << column(p["name"].string(), 23)
+      << pad(number_text(p["timing"]["median_ms"], "%.4f"), 12)
+      << pad(number_text(p["timing"]["min_ms"], "%.4f"), 12)
+      << pad(number_text(p["gflops"], "%.1f"), 10) << "\n";
+}
+
+// The formulations of one algorithm against the one they are all compared with (the anchor,
+// in every twin comparison), by outcome: "vs conv1d/onednn: conv2d, linear bit-identical".
+std::string twins_text(const std::vector<ReportView>& twins) {
+  // The plan compares the anchor with each other formulation, and a linear path with it.
+  const auto& first = twins.front();
+  const std::string anchor =
+      first["a"].string().starts_with("linear/") ? first["b"].string() : first["a"].string();
+  std::string identical, rounding, failed;
+  double max_abs = 0;
+  for (const auto& c : twins) {
+    const std::string other = c["a"].string() == anchor ? c["b"].string() : c["a"].string();
+    const std::string op = other.substr(0, other.find('/'));
+    const std::optional<double> abs = c["max_abs_error"].number_or_null();
+    std::string& list = c["status"].string() == "failed" ? failed
+                        : abs && *abs == 0.0             ? identical
+                                                         : rounding;
+    list += (list.empty() ? "" : ", ") + op;
+    if (&list == &rounding) max_abs = std::max(max_abs, abs.value_or(0.0));
+  }
+  std::string text = "vs " + anchor + ":";
+  if (!identical.empty()) text += " " + identical + " bit-identical;";
+  if (!rounding.empty()) {
+    text += " " + rounding + " within rounding (up to " + format_number(max_abs) + ");";
+  }
+  if (!failed.empty()) text += " " + failed + " DIFFER (failed);";
+  return text;
+}
+
+// Per algorithm of the group: are its formulations bit-identical, and which is fastest.
+void write_group_summary(std::ostringstream& out, const ReportView& report,
+                         const PathGroup& group) {
+  std::map<std::string, std::string> algorithm_of;
+  for (const auto& p : group.paths) algorithm_of[p["name"].string()] = p["algorithm"].string();
+  std::vector<std::string> algorithms;
+  std::map<std::string, std::vector<ReportView>> twins;
+  for (const auto& c : report["comparisons"].items()) {
+    const auto a = algorithm_of.find(c["a"].string()), b = algorithm_of.find(c["b"].string());
+    if (a == algorithm_of.end() || b == algorithm_of.end() || c["b"].string() == "reference") {
+      continue;
+    }
+    if (!twins.contains(b->second)) algorithms.push_back(b->second);
+    twins[b->second].push_back(c);
+  }
+  for (const auto& algorithm : algorithms) {
+    std::string fastest;
+    double fastest_ms = std::numeric_limits<double>::infinity();
+    for (const auto& p : group.paths) {
+      const auto ms = p["timing"]["median_ms"].number_or_null();
+      const bool twin =
+          std::any_of(twins[algorithm].begin(), twins[algorithm].end(), [&](const ReportView& c) {
+            return c["a"].string() == p["name"].string() || c["b"].string() == p["name"].string();
+          });
+      if (twin && ms && *ms < fastest_ms) {
+        fastest_ms = *ms;
+        fastest = p["name"].string();
+      }
+    }
+    out << "  " << algorithm << " " << twins_text(twins[algorithm]);
+    if (!fastest.empty()) out << " fastest " << fastest;
+    out << "\n";
+  }
+}
+
+// What each library path chose: its kernel and layouts.
+void write_kernels(std::ostringstream& out, const PathGroup& group) {
+  for (const auto& p : group.paths) {
+    const auto backend = p.optional("backend");
+    if (!backend) continue;
+    const auto layouts = (*backend)["layouts"];
+    out << "    " << column(p["name"].string(), 23) << (*backend)["implementation"].string()
+        << "; src " << layouts["src"].string() << " weights " << layouts["weights"].string()
+        << " dst " << layouts["dst"].string() << "\n";
+  }
+}
+
+// The paths grouped by library, each group with its formulations' agreement and speed.
+void write_paths(std::ostringstream& out, const ReportView& report) {
+  out << column("path", 25) << pad("median ms", 12) << pad("min ms", 12) << pad("GFLOP/s", 10)
+      << "\n";
+  for (const auto& group : group_by_library(report)) {
+    out << group_title(group) << "\n";
+    for (const auto& p : group.paths) write_path_row(out, p);
+    write_group_summary(out, report, group);
+    write_kernels(out, group);
+  }
+  const auto skipped = report["skipped_paths"].items();
+  if (!skipped.empty()) out << "skipped\n";
+  for (const auto& s : skipped) {
+    out << "  " << column(s["name"].string(), 23) << s["reason"].string() << "\n";
   }
 }
 
@@ -89,20 +208,6 @@ void write_nonfinite(std::ostringstream& out, const ReportView& report) {
     if (first) out << "\nnon-finite outputs:\n";
     first = false;
     out << "  " << column(p["name"].string(), 23) << line << "\n";
-  }
-}
-
-// One line per path that called a library: what it chose (absent in older reports).
-void write_backends(std::ostringstream& out, const ReportView& report) {
-  for (const auto& p : report["paths"].items()) {
-    const auto backend = p.optional("backend");
-    if (!backend) continue;
-    const auto& b = *backend;
-    const auto layouts = b["layouts"];
-    out << "  " << column(p["name"].string(), 23) << b["library"].string() << " "
-        << b["version"].string() << " " << b["implementation"].string() << ", src "
-        << layouts["src"].string() << " weights " << layouts["weights"].string() << " dst "
-        << layouts["dst"].string() << ", " << b["threads"].count() << " threads\n";
   }
 }
 
@@ -200,7 +305,6 @@ std::string format_text(const ReportView& report) {
   std::ostringstream out;
   write_header(out, report);
   write_paths(out, report);
-  write_backends(out, report);
   write_nonfinite(out, report);
   write_comparisons(out, report);
   write_histograms(out, report);

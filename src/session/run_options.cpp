@@ -19,6 +19,28 @@ int RunOptions::threads_used() const {
   return threads > 0 ? threads : hardware_threads();
 }
 
+namespace {
+
+void validate_backends(const RunOptions& options) {
+  if (!options.backends) return;
+  std::vector<std::string> known{"none"};
+  for (const auto& backend : known_backends()) known.push_back(backend.name);
+  const auto& given = *options.backends;
+  for (const auto& name : given) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      throw InputError("--backends " + name +
+                       ": unknown backend; known backends: " + join(known, ", "));
+    }
+  }
+  if (given.empty() ||
+      (std::find(given.begin(), given.end(), "none") != given.end() && given.size() > 1)) {
+    throw InputError("--backends " + join(given, ",") +
+                     ": give libraries, or none alone for conveq's own paths only");
+  }
+}
+
+}  // namespace
+
 void validate(const RunOptions& options) {
   const auto known = all_path_names();
   for (const auto& name : options.paths) {
@@ -26,6 +48,7 @@ void validate(const RunOptions& options) {
       throw InputError("--paths " + name + ": unknown path; known paths: " + join(known, ", "));
     }
   }
+  validate_backends(options);
   if (options.repeat < 1) {
     throw InputError("--repeat " + std::to_string(options.repeat) + ": must be at least 1");
   }
@@ -50,6 +73,7 @@ std::string repro_command(const Problem& p, const RunOptions& o, const TensorFil
   s << " --warmup " << o.warmup << " --repeat " << o.repeat;
   if (!o.paths.empty()) s << " --paths " << join(o.paths, ",");
   if (o.gemm != "auto") s << " --gemm " << o.gemm;
+  if (o.backends) s << " --backends " << join(*o.backends, ",");
   if (o.atol) s << " --atol " << *o.atol;
   if (o.rtol) s << " --rtol " << *o.rtol;
   if (o.compare.equal_nan) s << " --equal-nan";

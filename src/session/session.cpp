@@ -6,6 +6,7 @@
 #include "conveq/check/determinism.hpp"
 #include "conveq/check/reference.hpp"
 #include "conveq/check/verdict.hpp"
+#include "conveq/core/format.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/timing.hpp"
 #include "conveq/io/tensor_files.hpp"
@@ -19,13 +20,30 @@
 namespace conveq {
 namespace {
 
-// Why a path is not selected: --paths does not name it, or without --paths it is opt-in.
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Why a path is not selected: --backends leaves its library out, --paths does not name it, or
+// without --paths it is opt-in (a library that is opt-in as a whole is in when --backends
+// names it).
 template <typename T>
 std::string not_selected_reason(const RunOptions& options, const Path<T>& path) {
-  if (options.paths.empty()) return path.opt_in();
-  const bool named =
-      std::find(options.paths.begin(), options.paths.end(), path.name()) != options.paths.end();
-  return named ? "" : "not selected by --paths";
+  const std::string backend = path.backend_name();
+  const bool backend_named = options.backends && contains(*options.backends, backend);
+  if (!backend.empty() && options.backends && !backend_named) {
+    return "not selected by --backends " + join(*options.backends, ",");
+  }
+  if (!options.paths.empty()) {
+    return contains(options.paths, path.name()) ? "" : "not selected by --paths";
+  }
+  const BackendEntry* library = backend.empty() ? nullptr : find_backend(backend);
+  // A library this build lacks says so (its paths' skip reason) rather than that it is opt-in.
+  if (!backend_named && library != nullptr && library->not_built.empty() &&
+      !library->opt_in.empty()) {
+    return library->opt_in;
+  }
+  return path.opt_in();
 }
 
 // The paths that compute this problem and were selected, prepared; the others are listed
@@ -52,8 +70,11 @@ std::vector<RanPath<T>> prepare_paths(PathList<T>& paths, const Problem& problem
 // conveq's own with the reference. A library's thread pool interleaved call by call with
 // another one fights it (OpenBLAS's pthreads spinning beside oneDNN's OpenMP threads made
 // OpenBLAS 10x slower). Idle, OpenBLAS's threads spin about 100 ms, OpenMP's about 7 ms
-// (measured here): OpenBLAS's are parked while the libraries run, and conveq's own block
-// comes last, where its warm-up absorbs OpenMP's spin.
+// (measured here): OpenBLAS's are parked while the libraries run, each library parks its own
+// pool after its block where it can (XNNPACK's pthreadpool), and conveq's own block comes
+// last, where its warm-up absorbs OpenMP's spin (oneDNN's and LibTorch's, one libgomp).
+// LibTorch's linear and Slow2d call the same OpenBLAS, which starts its threads again: its
+// paths come last in report order, so its block is the last of the libraries'.
 template <typename T>
 std::vector<std::vector<RanPath<T>*>> timing_blocks(std::vector<RanPath<T>>& ran) {
   std::vector<std::string> libraries;
@@ -107,6 +128,9 @@ std::vector<double> time_round_robin(std::vector<RanPath<T>>& ran, const Problem
       const double start = now_ms();
       compute_reference(problem, data, threads, reference);
       reference_ms.push_back(now_ms() - start);
+    }
+    if (!with_reference) {
+      for (auto* r : block) r->path->park_threads();
     }
   }
   for (auto& r : ran) r.path->finish(r.output.data());

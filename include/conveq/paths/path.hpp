@@ -25,6 +25,11 @@ struct ConvGeometry {
   int64_t oh, ow;  // output spatial size
   int64_t cin_g() const { return in_channels / groups; }
   int64_t cout_g() const { return out_channels / groups; }
+  // The padding after the input that the last window reaches: what a library that takes the
+  // padding on both sides needs to agree on the output size. Padding the problem has beyond
+  // it is never read.
+  int64_t pad_after_h() const;
+  int64_t pad_after_w() const;
   std::vector<int64_t> input_shape(bool rank1) const;
   std::vector<int64_t> weight_shape(bool rank1) const;
   std::vector<int64_t> output_shape(bool rank1) const;
@@ -41,6 +46,15 @@ ConvGeometry conv1d_view(const Problem& problem);
 ConvGeometry column_view(const Problem& problem);
 // A pointwise 1D problem folded to (N, C, fold_h, fold_w).
 ConvGeometry folded_view(const Problem& problem);
+
+// The formulations, each with its view of a problem and the reason it has none.
+enum class Formulation { conv1d, conv2d, conv2d_col, conv2d_hw, linear };
+std::string formulation_name(Formulation formulation);  // "conv1d", ..., as in path names
+Formulation formulation_of(const std::string& name);    // std::logic_error for others
+// conv1d and linear: conv1d_view; conv2d: conv2d_view; conv2d_col: column_view; conv2d_hw:
+// folded_view.
+ConvGeometry formulation_geometry(Formulation formulation, const Problem& problem);
+std::string formulation_skip_reason(Formulation formulation, const Problem& problem);
 
 template <typename T>
 class Path {
@@ -66,6 +80,12 @@ class Path {
   // The library this path calls and what it chose (known after prepare()); none for conveq's
   // own paths. Paths of one library are timed as one block (session.cpp).
   virtual std::optional<BackendInfo> backend() const { return std::nullopt; }
+  // The library as --backends names it ("onednn", "xnnpack", "torch"), known before prepare();
+  // empty for conveq's own paths.
+  virtual std::string backend_name() const { return ""; }
+  // After its library's timing block: let the library's idle threads sleep rather than spin on
+  // a core the next block needs.
+  virtual void park_threads() {}
 };
 
 // Shared skip reasons, so every path of a formulation gives the same one.

@@ -20,6 +20,9 @@ struct RunOptions {
   // --gemm: who multiplies for the im2col and gemm paths ("auto", "openblas", "onednn";
   // paths/gemm.hpp).
   std::string gemm = "auto";
+  // --backends: the libraries whose paths may run ("none": conveq's own paths only); absent:
+  // every library that was built, those that are opt-in only when named.
+  std::optional<std::vector<std::string>> backends;
   std::optional<double> atol, rtol;
   CompareOptions compare;
   // Run every path again, and again with another thread count: bit-identical outputs?
