@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libdnnl-dev: the oneDNN paths; its CMake package needs the OpenCL headers, which it only
-# recommends (ocl-icd-opencl-dev).
+# recommends (ocl-icd-opencl-dev). chromium: the test that opens the HTML reports in a browser.
 packages=(g++ cmake make libcli11-dev libxtensor-dev libopenblas-dev
           nlohmann-json3-dev catch2 python3 python3-jsonschema
-          libdnnl-dev ocl-icd-opencl-dev)
+          libdnnl-dev ocl-icd-opencl-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -379,6 +379,7 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   ErrorStatistics errors{columns.abs_errors, columns.rel_errors};
   ExpectedProfile expected{in.b.empty() ? 0.0 : in.b[0], columns.tolerances, columns.magnitudes};
   WorstElements worst(options.worst_count);
+  ErrorMapAccumulator map(in.channels, in.positions);
 
   // One pass over the elements feeds every accumulator.
   for (int64_t i = 0; i < n; ++i) {
@@ -390,6 +391,7 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
     errors.add(diff, m.rel_error, scale);
     expected.add(b, m.tolerance);
     worst.add(i, diff, m);
+    map.add(i, m.utilisation);
   }
 
   ComparisonResult r;
@@ -401,6 +403,7 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   ulps.finish(r);
   errors.finish(r);
   worst.finish(in, r);
+  r.error_map = map.finish();
   judge(in, expected, r);
   return r;
 }

@@ -6,6 +6,8 @@
 #include "conveq/core/shell_word.hpp"
 #include "conveq/io/atomic_file.hpp"
 #include "conveq/io/output.hpp"
+#include "conveq/report/html_report.hpp"
+#include "conveq/report/progress.hpp"
 #include "conveq/report/suite_text.hpp"
 #include "conveq/suite/suite.hpp"
 #include "option_values.hpp"
@@ -39,6 +41,8 @@ void setup_run_command(CLI::App& app, RunCommandOptions& o) {
   app.add_option("suite", o.suite, "Suite file: one problem per line, as compare's options")
       ->required();
   app.add_option("--report", o.report, "Write the suite report (JSON) to this file");
+  app.add_option("--html", o.html,
+                 "Also write the suite report as one self-contained HTML page to this file");
   app.add_option("--format", o.format,
                  "text: one line per problem on stdout; json: the suite report on stdout "
                  "(problem lines go to stderr)")
@@ -46,7 +50,8 @@ void setup_run_command(CLI::App& app, RunCommandOptions& o) {
   app.add_option("--shard", o.shard,
                  "Run shard I of N (1-based): the K-th selected problem (from 0) runs in shard "
                  "K mod N + 1")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("I/N");
   app.add_option("--filter", o.filter, "Run only problems whose name matches this regex");
   app.add_flag("--list", o.list, "List the selected problems without running them");
   add_run_options(app, o.line_defaults);
@@ -90,6 +95,12 @@ namespace {
 // suite.
 void check_outputs(const RunCommandOptions& o) {
   check_standard_output();
+  if (!o.html.empty()) {
+    check_writable(o.html, "--html " + o.html);
+    std::vector<CommandInput> taken = {{o.suite, "suite " + o.suite}};
+    if (!o.report.empty()) taken.push_back({o.report, "--report " + o.report});
+    refuse_input_as_output(o.html, "--html " + o.html, taken);
+  }
   if (o.report.empty()) return;
   const std::string what = "--report " + o.report;
   check_writable(o.report, what);
@@ -138,7 +149,10 @@ int run_run_command(const RunCommandOptions& o) {
   }
 
   // With --format json the lines go to stderr, where a failed write cannot be reported.
-  const auto print = [json = o.format == "json"](const std::string& line) {
+  // On a terminal, a progress line on stderr, erased before each printed line.
+  ProgressLine progress;
+  const auto print = [json = o.format == "json", &progress](const std::string& line) {
+    progress.clear();
     if (json) {
       std::cerr << line << std::endl;
     } else {
@@ -155,8 +169,18 @@ int run_run_command(const RunCommandOptions& o) {
   print("conveq run " + suite.file + ": " + std::to_string(problems.size()) + " of " +
         std::to_string(suite.lines.size()) + " problems (shard " + std::to_string(shard.index) +
         "/" + std::to_string(shard.count) + ")");
-  const SessionResult result = run_suite(
-      problems, info, [&print](const nlohmann::json& entry) { print(format_problem_line(entry)); });
+  size_t finished = 0;
+  const auto show_progress = [&] {
+    if (finished < problems.size()) {
+      progress.show(finished, problems.size(), problems[finished].line.name);
+    }
+  };
+  show_progress();
+  const SessionResult result = run_suite(problems, info, [&](const nlohmann::json& entry) {
+    print(format_problem_line(entry));
+    ++finished;
+    show_progress();
+  });
 
   const auto& summary = result.report["summary"];
   if (summary["errors"].get<int64_t>() > 0) {
@@ -168,6 +192,7 @@ int run_run_command(const RunCommandOptions& o) {
   StagedFiles outputs;
   if (o.format == "json") outputs.add_standard_output(json);
   if (!o.report.empty()) outputs.add(o.report, json, "--report " + o.report);
+  if (!o.html.empty()) outputs.add(o.html, format_html(result.report), "--html " + o.html);
   outputs.commit();
   return result.exit_status;
 }

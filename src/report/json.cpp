@@ -75,6 +75,27 @@ nlohmann::json histogram_json(const ComparisonResult& r) {
   }
   return {{"buckets", buckets}, {"not_comparable", r.ulp_not_comparable}};
 }
+
+nlohmann::json error_map_json(const ErrorMap& map) {
+  const auto maxima = [](const std::vector<double>& values) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const double v : values) array.push_back(number_or_null(v));
+    return array;
+  };
+  nlohmann::json histogram = nlohmann::json::array();  // the non-empty buckets only
+  for (int k = 0; k < kUtilisationBuckets; ++k) {
+    const int64_t count = map.utilisation_histogram[static_cast<size_t>(k)];
+    if (count == 0) continue;
+    histogram.push_back({{"lower", utilisation_bucket_lower(k)},
+                         {"upper", number_or_null(utilisation_bucket_upper(k))},
+                         {"count", count}});
+  }
+  return {{"channel_bucket_size", map.channel_bucket_size},
+          {"channel_max_utilisation", maxima(map.channel_max_utilisation)},
+          {"position_bucket_size", map.position_bucket_size},
+          {"position_max_utilisation", maxima(map.position_max_utilisation)},
+          {"utilisation_histogram", histogram}};
+}
 }  // namespace
 
 nlohmann::json to_json(const Tolerance& t) {
@@ -119,6 +140,7 @@ nlohmann::json to_json(const ComparisonResult& r) {
       {"abs_error_percentiles", percentiles_json(r.abs_error)},
       {"rel_error_percentiles", percentiles_json(r.rel_error)},
       {"ulp_histogram", histogram_json(r)},
+      {"error_map", error_map_json(r.error_map)},
       {"worst_mismatches", worst},
       {"nonfinite",
        {{"a", to_json(r.a_nonfinite)},

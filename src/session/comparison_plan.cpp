@@ -137,6 +137,8 @@ std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedCompariso
                    in.b = values_of(planned.b, size, buffer_b);
                    in.scale = scale;
                    in.shape = shape;
+                   in.channels = problem.out_channels;
+                   in.positions = problem.out_height() * problem.out_width();
                    in.dtype = problem.dtype;
                    in.tolerance = planned.tolerance;
                    results[static_cast<size_t>(i)] = compare_outputs(in, options);

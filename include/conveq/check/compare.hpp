@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "conveq/check/bound.hpp"
+#include "conveq/check/error_map.hpp"
 #include "conveq/core/problem.hpp"
 
 namespace conveq {
@@ -23,6 +24,8 @@ struct CompareInput {
   std::span<const double> a, b;   // the two outputs, (N, Cout, OH, OW) flattened
   std::span<const double> scale;  // sum |w||x| + |b| per output, from the reference
   std::vector<int64_t> shape;     // for coordinates: the problem's output shape
+  // For the error map: the outputs are (N, channels, positions); <= 0 reads as 1.
+  int64_t channels = 1, positions = 1;
   DType dtype = DType::float32;   // ULPs are counted in this type
   Tolerance tolerance;
 };
@@ -73,6 +76,7 @@ struct ComparisonResult {
   // Elements that match only because both sides are the same infinity, or both NaN with
   // equal_nan: they prove nothing, and when they are most of the output the result is mistrusted.
   int64_t nonfinite_agreements = 0;
+  ErrorMap error_map;  // where the errors lie, and their spread against the tolerance
   Status status = Status::passed;
   std::string reason;  // why failed or mistrusted; empty when passed
   Tolerance tolerance;
