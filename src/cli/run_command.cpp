@@ -123,6 +123,16 @@ std::vector<SuiteProblem> parse_all_lines(const Suite& suite, const RunCommandOp
   return all;
 }
 
+// --list: one line per selected problem, its name, where it is and its options.
+std::string problem_list(const std::vector<SuiteProblem>& problems, const std::string& file) {
+  std::string list;
+  for (const auto& p : problems) {
+    list += p.line.name + "\t" + file + ":" + std::to_string(p.line.line) + "\t" + p.line.options +
+            "\n";
+  }
+  return list;
+}
+
 }  // namespace
 
 int run_run_command(const RunCommandOptions& o) {
@@ -139,12 +149,7 @@ int run_run_command(const RunCommandOptions& o) {
   std::vector<SuiteProblem> problems;
   for (const size_t index : selected) problems.push_back(all[index]);
   if (o.list) {
-    std::string list;
-    for (const auto& p : problems) {
-      list += p.line.name + "\t" + suite.file + ":" + std::to_string(p.line.line) + "\t" +
-              p.line.options + "\n";
-    }
-    write_standard_output(list);
+    write_standard_output(problem_list(problems, suite.file));
     return kExitPassed;
   }
 
@@ -169,17 +174,12 @@ int run_run_command(const RunCommandOptions& o) {
   print("conveq run " + suite.file + ": " + std::to_string(problems.size()) + " of " +
         std::to_string(suite.lines.size()) + " problems (shard " + std::to_string(shard.index) +
         "/" + std::to_string(shard.count) + ")");
-  size_t finished = 0;
-  const auto show_progress = [&] {
-    if (finished < problems.size()) {
-      progress.show(finished, problems.size(), problems[finished].line.name);
-    }
-  };
-  show_progress();
+  std::vector<std::string> names;
+  for (const auto& p : problems) names.push_back(p.line.name);
+  progress.start(std::move(names));
   const SessionResult result = run_suite(problems, info, [&](const nlohmann::json& entry) {
     print(format_problem_line(entry));
-    ++finished;
-    show_progress();
+    progress.next();
   });
 
   const auto& summary = result.report["summary"];

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "conveq/core/timing.hpp"
 #include "conveq/core/visible_text.hpp"
@@ -54,6 +55,17 @@ void ProgressLine::show(size_t done, size_t total, const std::string& current) {
   // \r and "erase to the end of the line" (ECMA-48 EL), then the new text; no newline.
   write_all(fd_, "\r\x1b[K" + progress_text(done, total, current, (now_ms() - start_ms_) / 1000));
   shown_ = true;
+}
+
+void ProgressLine::start(std::vector<std::string> jobs) {
+  jobs_ = std::move(jobs);
+  done_ = 0;
+  if (!jobs_.empty()) show(0, jobs_.size(), jobs_[0]);
+}
+
+void ProgressLine::next() {
+  ++done_;
+  if (done_ < jobs_.size()) show(done_, jobs_.size(), jobs_[done_]);
 }
 
 void ProgressLine::clear() {

@@ -4,6 +4,7 @@
 // log file or a CI console gets nothing (the per-problem lines say the same there).
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace conveq {
 
@@ -22,6 +23,10 @@ class ProgressLine {
   bool enabled() const { return enabled_; }
   // Draws the line anew (job `current` running, `done` of `total` finished).
   void show(size_t done, size_t total, const std::string& current);
+  // For jobs run in order: start() shows the first, next() after each finished job shows the
+  // one after it (and after the last, nothing).
+  void start(std::vector<std::string> jobs);
+  void next();
   // Erases the line, before anything else is printed to the terminal.
   void clear();
 
@@ -29,6 +34,8 @@ class ProgressLine {
   int fd_;
   bool enabled_;
   bool shown_ = false;
+  std::vector<std::string> jobs_;
+  size_t done_ = 0;
   double start_ms_;
 };
 
