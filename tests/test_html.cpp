@@ -205,6 +205,46 @@ TEST_CASE("a suite page has a sortable table and the speed plot, names escaped",
   CHECK(page.find("https://") == std::string::npos);
 }
 
+TEST_CASE("a large suite's page details only the problems that did not pass", "[html]") {
+  const nlohmann::json report = small_report();
+  nlohmann::json problems = nlohmann::json::array();
+  for (int i = 0; i < 101; ++i) {
+    problems.push_back({{"name", "p" + std::to_string(i)},
+                        {"line", i + 1},
+                        {"options", ""},
+                        {"repro", "conveq compare"},
+                        {"status", i == 7 ? "failed" : "passed"},
+                        {"seconds", 0.1},
+                        {"report", report}});
+  }
+  const nlohmann::json suite = {
+      {"schema_version", report["schema_version"]},
+      {"tool", report["tool"]},
+      {"host", report["host"]},
+      {"suite",
+       {{"file", "big"},
+        {"problems_in_file", 101},
+        {"problems_selected", 101},
+        {"shard", {{"index", 1}, {"count", 1}}},
+        {"filter", nullptr},
+        {"command", "conveq run big"},
+        {"seconds", 1.0}}},
+      {"problems", problems},
+      {"summary",
+       {{"problems", 101}, {"passed", 100}, {"failed", 1}, {"mistrusted", 0}, {"errors", 0}}}};
+  const std::string page = conveq::format_html(suite);
+  // A problem's own section and link; its comparisons' ids go on ("problem-7-comparison-0").
+  const auto count = [&](const std::string& pattern) {
+    const std::regex re(pattern);
+    return std::distance(std::sregex_iterator(page.begin(), page.end(), re),
+                         std::sregex_iterator());
+  };
+  CHECK(count(R"(<details id="problem-\d+")") == 1);
+  CHECK(count(R"(<a href="#problem-\d+")") == 101);
+  CHECK(page.find("<details id=\"problem-7\"") != std::string::npos);
+  CHECK(page.find("1 of 101 problems shown here") != std::string::npos);
+}
+
 TEST_CASE("a page from a report with a mistyped field is an InputError naming it", "[html]") {
   nlohmann::json report = small_report();
   report["comparisons"][0]["error_map"]["channel_max_utilisation"] = "high";

@@ -33,7 +33,7 @@ bool is_json_report(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("compare on a terminal prints the text view; pipes and --format json keep JSON",
+TEST_CASE("compare on a terminal prints the text view, pipes and --format json keep JSON",
           "[cli][terminal]") {
   const auto dir = fresh_directory("terminal_compare");
   const std::string report = (dir / "r.json").string();

@@ -82,6 +82,10 @@ std::string problem_details(const ReportView& entry, size_t index) {
   return html + "</details>\n";
 }
 
+// A page stays small enough to open: with more problems than this, only those that did not
+// pass get their section (this many at most); every problem keeps its row in the table.
+constexpr size_t kMostDetailedProblems = 100;
+
 std::string suite_status(const ReportView& summary) {
   if (summary["failed"].count() > 0) return "failed";
   return summary["mistrusted"].count() > 0 ? "mistrusted" : "passed";
@@ -95,10 +99,16 @@ std::string format_suite_html(const ReportView& report) {
   const std::string status = suite_status(summary);
   std::string rows, details;
   std::vector<SpeedPoint> points;
-  size_t index = 0;
-  for (const auto& entry : report["problems"].items()) {
+  const std::vector<ReportView> entries = report["problems"].items();
+  size_t index = 0, detailed = 0;
+  for (const auto& entry : entries) {
     rows += problem_row(entry, index);
-    details += problem_details(entry, index++);
+    const bool all = entries.size() <= kMostDetailedProblems;
+    if (detailed < kMostDetailedProblems && (all || entry["status"].string() != "passed")) {
+      details += problem_details(entry, index);
+      ++detailed;
+    }
+    ++index;
     if (const auto r = entry.optional("report")) {
       points.push_back({static_cast<double>(output_elements(*r)), fastest_path(*r).gflops,
                         entry["status"].string(), entry["name"].string()});
@@ -114,6 +124,11 @@ std::string format_suite_html(const ReportView& report) {
       "<th>median ms</th><th>GFLOP/s</th><th>bound used</th><th>seconds</th></tr></thead><tbody>" +
       rows + "</tbody></table></section>\n<section id=\"speed\"><h2>Speed against size</h2>" +
       speed_size_svg(points) + "</section>\n<section id=\"details\"><h2>Each problem</h2>" +
+      (detailed < entries.size()
+           ? "<p>" + std::to_string(detailed) + " of " + std::to_string(entries.size()) +
+                 " problems shown here (those that did not pass); the "
+                 "table has them all.</p>"
+           : "") +
       details + "</section>\n";
   return html_document("conveq run: " + status, body, true);
 }
