@@ -143,25 +143,32 @@ void add_run_options(CLI::App& app, CompareCommandOptions& o) {
 void setup_compare_command(CLI::App& app, CompareCommandOptions& o) {
   add_problem_options(app, o.problem);
   add_run_options(app, o);
-  app.add_option("--report", o.report, "Write the report here (default: stdout)");
+  app.add_option("--report", o.report, "Write the report here (default: stdout)")
+      ->type_name("FILE");
   app.add_option("--format", o.format,
                  "Report format: json or text (default: text when standard output is a "
                  "terminal, where the JSON goes only to --report; json otherwise)")
       ->type_name("json|text");
   app.add_option("--html", o.html,
-                 "Also write the report as one self-contained HTML page to this file");
+                 "Also write the report as one self-contained HTML page to this file")
+      ->type_name("FILE");
   app.add_option("--input", o.files.input,
                  "Input .npy: (N, C, L), (N, C, H, W) or unbatched (C, L), (C, H, W); with "
-                 "--weight, it gives the problem's shapes and data");
+                 "--weight, it gives the problem's shapes and data")
+      ->type_name("FILE");
   app.add_option("--weight", o.files.weight,
-                 "Weight .npy: (O, C/groups, K) for Conv1d, (O, C/groups, KH, KW) for Conv2d");
-  app.add_option("--bias", o.files.bias, "Bias .npy, (O,); without it the problem has no bias");
+                 "Weight .npy: (O, C/groups, K) for Conv1d, (O, C/groups, KH, KW) for Conv2d")
+      ->type_name("FILE");
+  app.add_option("--bias", o.files.bias, "Bias .npy, (O,); without it the problem has no bias")
+      ->type_name("FILE");
   app.add_option("--expect", o.files.expect,
                  "An externally computed output .npy, checked against the reference and every "
-                 "path");
+                 "path")
+      ->type_name("FILE");
   app.add_option("--save-outputs", o.save_outputs,
                  "Write every output, the reference and the inputs used as .npy files into "
-                 "this directory (created if missing)");
+                 "this directory (created if missing)")
+      ->type_name("DIR");
   o.app = &app;
 }
 

@@ -40,9 +40,11 @@ std::string run_command_line(const RunCommandOptions& o) {
 void setup_run_command(CLI::App& app, RunCommandOptions& o) {
   app.add_option("suite", o.suite, "Suite file: one problem per line, as compare's options")
       ->required();
-  app.add_option("--report", o.report, "Write the suite report (JSON) to this file");
+  app.add_option("--report", o.report, "Write the suite report (JSON) to this file")
+      ->type_name("FILE");
   app.add_option("--html", o.html,
-                 "Also write the suite report as one self-contained HTML page to this file");
+                 "Also write the suite report as one self-contained HTML page to this file")
+      ->type_name("FILE");
   app.add_option("--format", o.format,
                  "text: one line per problem on stdout; json: the suite report on stdout "
                  "(problem lines go to stderr)")

@@ -18,7 +18,8 @@ void setup_show_command(CLI::App& app, ShowCommandOptions& o) {
                  "text: tables; html: one self-contained HTML page (inline CSS and SVG)")
       ->capture_default_str()
       ->type_name("text|html");
-  app.add_option("-o,--output", o.output, "Write to this file instead of standard output");
+  app.add_option("-o,--output", o.output, "Write to this file instead of standard output")
+      ->type_name("FILE");
 }
 
 int run_show_command(const ShowCommandOptions& o) {
