@@ -152,7 +152,7 @@ std::string heat_strip_svg(const std::string& label, const std::vector<HeatCell>
 std::string speed_size_svg(const std::vector<SpeedPoint>& points) {
   const double left = 56, top = 24, plot_w = 520, plot_h = 260;
   Svg svg(left + plot_w + 20, top + plot_h + 44,
-          "fastest path's GFLOP/s against output elements, one point per problem");
+          "fastest path's GFLOP/s against the problem's FLOPs, one point per problem");
   double min_x = INFINITY, max_x = 0, min_y = INFINITY, max_y = 0;
   for (const auto& p : points) {
     if (!(p.size > 0 && p.gflops > 0)) continue;
@@ -161,7 +161,8 @@ std::string speed_size_svg(const std::vector<SpeedPoint>& points) {
   }
   svg.line(left, top + plot_h, left + plot_w, top + plot_h, "#999999");
   svg.line(left, top, left, top + plot_h, "#999999");
-  svg.text(left + plot_w / 2, top + plot_h + 36, "output elements (log scale)", "middle", "axis");
+  svg.text(left + plot_w / 2, top + plot_h + 36, "problem size: FLOPs (log scale)", "middle",
+           "axis");
   svg.text(4, 12, "GFLOP/s of the fastest path (log scale)", "start", "axis");
   if (max_x <= 0) return svg.str();
   const double lx0 = std::floor(std::log10(min_x)), lx1 = std::ceil(std::log10(max_x)) + 1e-9;

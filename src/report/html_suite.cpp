@@ -32,10 +32,9 @@ Fastest fastest_path(const ReportView& report) {
   return best;
 }
 
-int64_t output_elements(const ReportView& report) {
-  int64_t elements = 1;
-  for (const int64_t d : report["problem"]["output_shape"].integers()) elements *= d;
-  return elements;
+// The problem's size: the FLOPs it performs (problem.flops).
+double problem_flops(const ReportView& report) {
+  return report["problem"]["flops"].number();
 }
 
 // A cell that sorts by `value` (a number) and shows `text`.
@@ -54,8 +53,8 @@ std::string problem_row(const ReportView& entry, size_t index) {
     return row + "<td colspan=\"6\">" + html_escape(entry["error"].string()) + "</td></tr>";
   const Fastest fastest = fastest_path(*report);
   const double bound = largest_bound_utilisation(*report);
-  const double elements = static_cast<double>(output_elements(*report));
-  return row + sorted_cell(elements, format_number(elements, "%.0f")) + "<td>" +
+  const double flops = problem_flops(*report);
+  return row + sorted_cell(flops, format_number(flops / 1e6, "%.3g")) + "<td>" +
          html_escape(fastest.name) + "</td>" +
          sorted_cell(fastest.median_ms, format_number(fastest.median_ms, "%.4f")) +
          sorted_cell(fastest.gflops, format_number(fastest.gflops, "%.1f")) +
@@ -110,8 +109,8 @@ std::string format_suite_html(const ReportView& report) {
     }
     ++index;
     if (const auto r = entry.optional("report")) {
-      points.push_back({static_cast<double>(output_elements(*r)), fastest_path(*r).gflops,
-                        entry["status"].string(), entry["name"].string()});
+      points.push_back({problem_flops(*r), fastest_path(*r).gflops, entry["status"].string(),
+                        entry["name"].string()});
     }
   }
   const std::string body =
@@ -120,7 +119,7 @@ std::string format_suite_html(const ReportView& report) {
       html_escape(suite["command"].string()) + "</code>, " +
       format_number(suite["seconds"].number(), "%.1f") + " s</p>\n" +
       "<section id=\"problems\"><h2>Problems</h2><table class=\"sortable\"><thead><tr>"
-      "<th>status</th><th>problem</th><th>output elements</th><th>fastest path</th>"
+      "<th>status</th><th>problem</th><th>MFLOP</th><th>fastest path</th>"
       "<th>median ms</th><th>GFLOP/s</th><th>bound used</th><th>seconds</th></tr></thead><tbody>" +
       rows + "</tbody></table></section>\n<section id=\"speed\"><h2>Speed against size</h2>" +
       speed_size_svg(points) + "</section>\n<section id=\"details\"><h2>Each problem</h2>" +

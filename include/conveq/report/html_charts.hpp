@@ -36,7 +36,7 @@ struct HeatCell {
 };
 std::string heat_strip_svg(const std::string& label, const std::vector<HeatCell>& cells);
 
-// One point per problem: output elements (x) against the fastest path's GFLOP/s (y), both log.
+// One point per problem: its FLOPs (x) against the fastest path's GFLOP/s (y), both log.
 struct SpeedPoint {
   double size = 0, gflops = 0;
   std::string status;  // passed, failed, mistrusted: the colour
