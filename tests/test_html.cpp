@@ -252,6 +252,28 @@ TEST_CASE("a page from a report with a mistyped field is an InputError naming it
   CHECK(message.find("comparisons[0].error_map.channel_max_utilisation") != std::string::npos);
 }
 
+TEST_CASE("a suite page's missing field is named with the report's file", "[html]") {
+  // Found by report_fuzzer: the summary was read through a view of another name.
+  const nlohmann::json report = small_report();
+  const nlohmann::json suite = {
+      {"schema_version", report["schema_version"]},
+      {"tool", report["tool"]},
+      {"host", report["host"]},
+      {"suite",
+       {{"file", "f"},
+        {"problems_in_file", 0},
+        {"problems_selected", 0},
+        {"shard", {{"index", 1}, {"count", 1}}},
+        {"filter", nullptr},
+        {"command", "c"},
+        {"seconds", 0.1}}},
+      {"problems", nlohmann::json::array()},
+      {"summary", {{"problems", 0}, {"failed", 0}, {"mistrusted", 0}, {"errors", 0}}}};
+  const std::string message =
+      error_of([&] { conveq::format_html(conveq::ReportView(suite, "s.json")); });
+  CHECK(message == "s.json: field summary.passed: missing");
+}
+
 TEST_CASE("the progress line counts, names the current job and estimates the rest", "[progress]") {
   CHECK(conveq::duration_text(0) == "0:00");
   CHECK(conveq::duration_text(65.4) == "1:05");
