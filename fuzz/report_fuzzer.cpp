@@ -1,8 +1,8 @@
 // libFuzzer target for reading reports back: the JSON parser with its limits, then every
 // reader (show's text of a compare or suite report, with details; its HTML page; check of the
-// report against itself). Any input must either be read or be refused with an InputError; a field problem is
-// one line naming the file. Crashes, other exceptions (an unchecked nlohmann access throws
-// type_error or out_of_range), sanitizer reports, leaks and timeouts are findings. See
+// report against itself). Any input must either be read or be refused with an InputError; a field
+// problem is one line naming the file. Crashes, other exceptions (an unchecked nlohmann access
+// throws type_error or out_of_range), sanitizer reports, leaks and timeouts are findings. See
 // docs/fuzzing.md.
 #include <cstddef>
 #include <cstdint>

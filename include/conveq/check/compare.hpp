@@ -24,10 +24,10 @@ struct CompareInput {
   std::span<const double> a, b;   // the two outputs, (N, Cout, OH, OW) flattened
   std::span<const double> scale;  // sum |w||x| + |b| per output, from the reference
   std::vector<int64_t> shape;     // for coordinates: the problem's output shape
-  // For the error map: the outputs are (N, channels, positions); <= 0 reads as 1.
-  int64_t channels = 1, positions = 1;
   DType dtype = DType::float32;   // ULPs are counted in this type
   Tolerance tolerance;
+  // For the error map: the outputs are (N, channels, positions); <= 0 reads as 1.
+  int64_t channels = 1, positions = 1;
 };
 
 struct Percentiles {
