@@ -1,8 +1,8 @@
 // libFuzzer target for reading reports back: the JSON parser with its limits, then every
-// reader (show's text of a compare or suite report, with details; check of the report against
-// itself). Any input must either be read or be refused with an InputError; a field problem is
-// one line naming the file. Crashes, other exceptions (an unchecked nlohmann access throws
-// type_error or out_of_range), sanitizer reports, leaks and timeouts are findings. See
+// reader (show's text of a compare or suite report, with details; its HTML page; check of the
+// report against itself). Any input must either be read or be refused with an InputError; a field
+// problem is one line naming the file. Crashes, other exceptions (an unchecked nlohmann access
+// throws type_error or out_of_range), sanitizer reports, leaks and timeouts are findings. See
 // docs/fuzzing.md.
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +13,7 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/io/json_file.hpp"
+#include "conveq/report/html_report.hpp"
 #include "conveq/report/report_view.hpp"
 #include "conveq/report/suite_text.hpp"
 #include "conveq/report/text_report.hpp"
@@ -53,6 +54,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string shown =
         suite ? conveq::format_suite_text(report, true) : conveq::format_text(report);
     check(!shown.empty(), "show printed nothing");
+  } catch (const conveq::InputError& error) {
+    check_message(error.what());
+  }
+  try {
+    const std::string page = conveq::format_html(report);
+    check(page.rfind("<!DOCTYPE html>", 0) == 0, "the HTML page does not start as one");
+    // Only the suite page's own sorting script: nothing from the report becomes markup.
+    check(page.find("<script") == page.rfind("<script"), "a second script in the page");
   } catch (const conveq::InputError& error) {
     check_message(error.what());
   }

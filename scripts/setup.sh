@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 # recommends (ocl-icd-opencl-dev). libonnx-dev, libprotobuf-dev: `conveq model`.
 # libxnnpack-dev: the XNNPACK paths; its header needs libpthreadpool-dev, which it does not
 # depend on. libtorch-dev: the LibTorch plugin. libxml2-utils: xmllint for the JUnit tests.
+# chromium: the test that opens the HTML reports in a browser.
 packages=(g++ cmake make libcli11-dev libxtensor-dev libopenblas-dev
           nlohmann-json3-dev catch2 python3 python3-jsonschema libxml2-utils
           libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev
-          libxnnpack-dev libpthreadpool-dev libtorch-dev)
+          libxnnpack-dev libpthreadpool-dev libtorch-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -493,6 +493,7 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   WorstElements worst(options.worst_count);
   PrecisionStatistic precision(in.l2_scale, in.precision.min_l2_scale);
   BandStatistic band(in.tolerance);
+  ErrorMapAccumulator map(in.channels, in.positions);
 
   // One pass over the elements feeds every accumulator.
   for (int64_t i = 0; i < n; ++i) {
@@ -506,6 +507,7 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
     worst.add(i, diff, m);
     precision.add(k, a, b, diff);
     band.add(diff, b, scale);
+    map.add(i, m.utilisation);
   }
 
   ComparisonResult r;
@@ -519,6 +521,7 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
   worst.finish(in, r);
   precision.finish(in, options, r);
   band.finish(r);
+  r.error_map = map.finish();
   judge(in, expected, r);
   return r;
 }

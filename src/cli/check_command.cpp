@@ -49,18 +49,22 @@ void setup_check_command(CLI::App& app, CheckCommandOptions& o) {
   };
   app.add_option("--max-slowdown", o.max_slowdown,
                  "A path's median time may grow by at most this factor" +
-                     by_default(o.thresholds.max_slowdown));
+                     by_default(o.thresholds.max_slowdown))
+      ->type_name("FLOAT");
   app.add_option("--max-error-growth", o.max_error_growth,
                  "A comparison's max error may grow by at most this factor (above a floor of "
                  "2 sqrt(n) unit roundoffs)" +
-                     by_default(o.thresholds.max_error_growth));
+                     by_default(o.thresholds.max_error_growth))
+      ->type_name("FLOAT");
   app.add_option("--min-time-ms", o.min_time_ms,
                  "Time changes smaller than this are noise, never a slowdown" +
-                     by_default(o.thresholds.min_time_ms));
+                     by_default(o.thresholds.min_time_ms))
+      ->type_name("FLOAT");
   app.add_option("--significance", o.significance,
                  "A time change counts only when a Mann-Whitney U test on the two runs' samples "
                  "rejects 'same distribution' at this level" +
-                     by_default(o.thresholds.significance));
+                     by_default(o.thresholds.significance))
+      ->type_name("FLOAT");
   app.add_flag("--subset", o.thresholds.subset,
                "The current report may hold only some of the baseline's problems (a --shard)");
   app.add_option("--report", o.report, "Also write the result as JSON to this file");

@@ -21,8 +21,9 @@ struct CompareCommandOptions {
   std::string allow_reduced_precision;  // empty: not given
   bool check_determinism = false;
   bool check_batch_invariance = false;
-  std::string report;  // empty: stdout
-  std::string format = "json";
+  std::string report;             // empty: stdout
+  std::string format;             // json or text; empty: text on a terminal, else json
+  std::string html;               // --html FILE: the report as a page too
   TensorFileOptions files;        // --input, --weight, --bias, --expect
   std::string save_outputs;       // --save-outputs DIR
   const CLI::App* app = nullptr;  // which options were typed (they must agree with the files)

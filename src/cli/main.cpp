@@ -15,6 +15,7 @@
 #include "conveq/io/temporary_files.hpp"
 #include "merge_command.hpp"
 #include "model_command.hpp"
+#include "option_suggestion.hpp"
 #include "option_values.hpp"
 #include "paths_command.hpp"
 #include "run_command.hpp"
@@ -112,6 +113,13 @@ int main(int argc, char** argv) {
     const int status = app.exit(e);  // --help, --version: on stdout, which must take them
     std::cout.flush();
     return std::cout ? status : bad_input("standard output: cannot write the help");
+  } catch (const CLI::ExtrasError& e) {
+    // "--lenght: unknown option of conveq compare; did you mean --length?"
+    const CLI::App* command = known ? app.get_subcommand(first) : &app;
+    std::vector<std::string> extras = command->remaining();
+    if (extras.empty()) extras = app.remaining();
+    return bad_input(extras.empty() ? e.what()
+                                    : conveq::cli::unexpected_arguments_message(*command, extras));
   } catch (const CLI::ParseError& e) {
     return bad_input(e.what());
   }

@@ -1,6 +1,5 @@
 #include "option_values.hpp"
 
-
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -50,14 +49,14 @@ void refuse_empty_values(const CLI::App& app) {
   }
 }
 
-std::string options_text(const CLI::App& app,
-                         const std::function<bool(const CLI::Option*)>& keep) {
+std::string options_text(const CLI::App& app, const std::function<bool(const CLI::Option*)>& keep) {
   std::string text;
   for (const CLI::Option* option : app.get_options()) {
     if (option->count() == 0 || !keep(option)) continue;
     if (option->get_positional()) {
       for (const auto& value : option->results()) text += " " + shell_word(value);
-    } else if (option->get_expected_max() == 0) {  // a flag (CLI11 2.1's get_type_size() misses them)
+    } else if (option->get_expected_max() ==
+               0) {  // a flag (CLI11 2.1's get_type_size() misses them)
       text += " " + option->get_name();
     } else {
       for (const auto& value : option->results()) {

@@ -17,8 +17,7 @@ double parse_real(const std::string& option, const std::string& text, double min
 
 // Every option given to `app` that `keep` accepts, as command-line text (" --name value" each;
 // flags by name alone; positionals by value).
-std::string options_text(const CLI::App& app,
-                         const std::function<bool(const CLI::Option*)>& keep);
+std::string options_text(const CLI::App& app, const std::function<bool(const CLI::Option*)>& keep);
 // The command line that reproduces a parsed subcommand: "conveq NAME" and every option that
 // was given, from the parser itself, so options added later are not forgotten.
 std::string command_line(const CLI::App& app);

@@ -15,9 +15,11 @@
 #include "conveq/io/sha256.hpp"
 #include "conveq/io/streamed_file.hpp"
 #include "conveq/report/github_annotations.hpp"
+#include "conveq/report/html_report.hpp"
 #include "conveq/report/json.hpp"
 #include "conveq/report/json_lines.hpp"
 #include "conveq/report/junit.hpp"
+#include "conveq/report/progress.hpp"
 #include "conveq/report/suite_text.hpp"
 #include "conveq/suite/shard_environment.hpp"
 #include "conveq/suite/suite.hpp"
@@ -43,14 +45,19 @@ void setup_run_command(CLI::App& app, RunCommandOptions& o) {
   app.add_option("suite", o.suite, "Suite file: one problem per line, as compare's options")
       ->required();
   app.add_option("--report", o.report,
-                 "Write the suite report to this file (JSON, or JSON Lines for a .jsonl name)");
+                 "Write the suite report to this file (JSON, or JSON Lines for a .jsonl name)")
+      ->type_name("FILE");
   app.add_option("--report-format", o.report_format,
                  "json: one document at the end; jsonl: one line per problem as it finishes, "
                  "in FILE.partial until the run ends (default: jsonl for a .jsonl --report)");
   app.add_flag("--compact", o.compact,
                "Cut each passing problem's report to what check, show and merge read (its "
                "verdict, path times and comparison errors; docs/ci.md)");
-  app.add_option("--junit", o.junit, "Also write the results as JUnit XML to this file");
+  app.add_option("--junit", o.junit, "Also write the results as JUnit XML to this file")
+      ->type_name("FILE");
+  app.add_option("--html", o.html,
+                 "Also write the suite report as one self-contained HTML page to this file")
+      ->type_name("FILE");
   app.add_flag("--github-annotations", o.github_annotations,
                "Print a GitHub Actions ::error (::warning when mistrusted) line for every "
                "problem that did not pass");
@@ -61,10 +68,12 @@ void setup_run_command(CLI::App& app, RunCommandOptions& o) {
   app.add_option("--shard", o.shard,
                  "Run shard I of N (1-based): the K-th selected problem (from 0) runs in shard "
                  "K mod N + 1; auto: I and N from the environment (docs/ci.md)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("I/N|auto");
   app.add_option("--shard-count", o.shard_count,
                  "With --shard auto: the number of shards (a Kubernetes Indexed Job's "
-                 "completions)");
+                 "completions)")
+      ->type_name("INT");
   app.add_option("--filter", o.filter, "Run only problems whose name matches this regex");
   app.add_flag("--list", o.list, "List the selected problems without running them");
   const size_t before = app.get_options().size();
@@ -132,7 +141,8 @@ void check_outputs(const RunCommandOptions& o, bool json_lines) {
   check_standard_output();
   const std::vector<CommandInput> taken{{o.suite, "suite " + o.suite}};
   std::vector<CommandInput> outputs{{o.report, "--report " + o.report},
-                                    {o.junit, "--junit " + o.junit}};
+                                    {o.junit, "--junit " + o.junit},
+                                    {o.html, "--html " + o.html}};
   if (json_lines && !written_in_place(o.report)) {
     outputs.push_back({StreamedFile::partial_name(o.report),
                        "--report " + o.report + " (written as " +
@@ -203,8 +213,16 @@ class RunOutputs {
     }
   }
 
+  // On a terminal, a progress line on stderr (erased before each printed line).
+  void start_progress(const std::vector<SuiteProblem>& problems) {
+    std::vector<std::string> names;
+    for (const auto& p : problems) names.push_back(p.line.name);
+    progress_.start(std::move(names));
+  }
+
   // With --format json the lines go to stderr, where a failed write cannot be reported.
-  void print(const std::string& line) const {
+  void print(const std::string& line) {
+    progress_.clear();
     if (o_.format == "json") {
       std::cerr << line << std::endl;
     } else {
@@ -221,10 +239,14 @@ class RunOutputs {
     }
     if (junit_) junit_->add(junit_case(view, info_.file));
     if (stream_) stream_->append(json_lines_problem(o_.compact ? compact_entry(entry) : entry));
+    progress_.next();
   }
 
   // Everything written together, after the last problem.
   void commit(nlohmann::json report) {
+    progress_.clear();
+    // The page from the whole report, before --compact cuts the passing problems.
+    const std::string html = o_.html.empty() ? "" : format_html(report);
     if (o_.compact) {
       for (auto& entry : report["problems"]) entry = compact_entry(std::move(entry));
     }
@@ -238,6 +260,7 @@ class RunOutputs {
       outputs.add(o_.report, report.dump(2) + "\n", "--report " + o_.report);
     }
     if (junit_) outputs.add(o_.junit, junit_->finish(seconds), "--junit " + o_.junit);
+    if (!o_.html.empty()) outputs.add(o_.html, html, "--html " + o_.html);
     outputs.commit();
   }
 
@@ -246,6 +269,7 @@ class RunOutputs {
   const SuiteRunInfo& info_;
   std::optional<StreamedFile> stream_;
   std::optional<JunitWriter> junit_;
+  ProgressLine progress_;
 };
 
 std::string list_text(const Suite& suite, const std::vector<SuiteProblem>& problems) {
@@ -295,8 +319,10 @@ int run_run_command(const RunCommandOptions& o) {
   outputs.print("conveq run " + suite.file + ": " + std::to_string(problems.size()) + " of " +
                 std::to_string(suite.lines.size()) + " problems (shard " +
                 std::to_string(shard.index) + "/" + std::to_string(shard.count) + ")");
-  // A JSON Lines report holds one problem at a time; only a JSON document needs them all.
-  const bool keep = !json_lines || o.format == "json";
+  // A JSON Lines report holds one problem at a time; only a JSON document (and the HTML page)
+  // needs them all.
+  const bool keep = !json_lines || o.format == "json" || !o.html.empty();
+  outputs.start_progress(problems);
   const SessionResult result = run_suite(
       problems, info, [&outputs](const nlohmann::json& entry) { outputs.problem_done(entry); }, {},
       keep);

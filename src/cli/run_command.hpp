@@ -12,6 +12,7 @@ namespace conveq::cli {
 struct RunCommandOptions {
   std::string suite;
   std::string report;           // the suite report (JSON) goes here; empty: not written
+  std::string html;             // --html FILE: the suite report as a page too
   std::string format = "text";  // text: problem lines on stdout; json: the report on stdout
   std::string report_format;    // json or jsonl; empty: jsonl for a .jsonl --report, else json
   bool compact = false;         // passing problems cut to what check, show and merge read

@@ -1,5 +1,5 @@
 #pragma once
-// `conveq show REPORT`: any report (single or suite) as tables, for people.
+// `conveq show REPORT`: any report (single or suite) as tables or as an HTML page, for people.
 #include <CLI/CLI.hpp>
 #include <string>
 
@@ -7,8 +7,9 @@ namespace conveq::cli {
 
 struct ShowCommandOptions {
   std::string report;
-  bool details = false;  // suite reports: every problem's full table too
-  std::string format = "text";
+  bool details = false;         // suite reports: every problem's full table too
+  std::string format = "text";  // text or html
+  std::string output;           // -o FILE; empty: standard output
 };
 
 void setup_show_command(CLI::App& app, ShowCommandOptions& options);

@@ -48,12 +48,8 @@ nlohmann::json to_json(const Problem& p) {
 }
 
 nlohmann::json to_json(const Timing& t) {
-  return {{"min_ms", t.min_ms},
-          {"median_ms", t.median_ms},
-          {"max_ms", t.max_ms},
-          {"mad_ms", t.mad_ms},
-          {"repeats", t.repeats},
-          {"samples_ms", t.samples_ms}};
+  return {{"min_ms", t.min_ms}, {"median_ms", t.median_ms}, {"max_ms", t.max_ms},
+          {"mad_ms", t.mad_ms}, {"repeats", t.repeats},     {"samples_ms", t.samples_ms}};
 }
 
 nlohmann::json to_json(const NonFiniteCounts& c) {
@@ -111,6 +107,27 @@ nlohmann::json band_json(const ComparisonResult& r) {
           {"utilisation", number_or_null(r.band.utilisation)},
           {"outputs_beyond", r.band.outputs_beyond}};
 }
+
+nlohmann::json error_map_json(const ErrorMap& map) {
+  const auto maxima = [](const std::vector<double>& values) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const double v : values) array.push_back(number_or_null(v));
+    return array;
+  };
+  nlohmann::json histogram = nlohmann::json::array();  // the non-empty buckets only
+  for (int k = 0; k < kUtilisationBuckets; ++k) {
+    const int64_t count = map.utilisation_histogram[static_cast<size_t>(k)];
+    if (count == 0) continue;
+    histogram.push_back({{"lower", utilisation_bucket_lower(k)},
+                         {"upper", number_or_null(utilisation_bucket_upper(k))},
+                         {"count", count}});
+  }
+  return {{"channel_bucket_size", map.channel_bucket_size},
+          {"channel_max_utilisation", maxima(map.channel_max_utilisation)},
+          {"position_bucket_size", map.position_bucket_size},
+          {"position_max_utilisation", maxima(map.position_max_utilisation)},
+          {"utilisation_histogram", histogram}};
+}
 }  // namespace
 
 nlohmann::json to_json(const Tolerance& t) {
@@ -155,6 +172,7 @@ nlohmann::json to_json(const ComparisonResult& r) {
       {"abs_error_percentiles", percentiles_json(r.abs_error)},
       {"rel_error_percentiles", percentiles_json(r.rel_error)},
       {"ulp_histogram", histogram_json(r)},
+      {"error_map", error_map_json(r.error_map)},
       {"worst_mismatches", worst},
       {"nonfinite",
        {{"a", to_json(r.a_nonfinite)},

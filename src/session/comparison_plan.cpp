@@ -160,6 +160,8 @@ std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedCompariso
                    in.l2_scale = scales.l2;
                    in.precision = planned.precision;
                    in.shape = shape;
+                   in.channels = problem.out_channels;
+                   in.positions = problem.out_height() * problem.out_width();
                    in.dtype = problem.dtype;
                    in.tolerance = planned.tolerance;
                    results[static_cast<size_t>(i)] = compare_outputs(in, options);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "conveq/check/bound.hpp"
+#include "conveq/check/error_map.hpp"
 #include "conveq/core/problem.hpp"
 
 namespace conveq {
@@ -31,6 +32,8 @@ struct CompareInput {
   std::vector<int64_t> shape;    // for coordinates: the problem's output shape
   DType dtype = DType::float32;  // ULPs are counted in this type
   Tolerance tolerance;
+  // For the error map: the outputs are (N, channels, positions); <= 0 reads as 1.
+  int64_t channels = 1, positions = 1;
 };
 
 struct Percentiles {
@@ -105,6 +108,7 @@ struct ComparisonResult {
   // Elements that match only because both sides are the same infinity, or both NaN with
   // equal_nan: they prove nothing, and when they are most of the output the result is mistrusted.
   int64_t nonfinite_agreements = 0;
+  ErrorMap error_map;  // where the errors lie, and their spread against the tolerance
   Status status = Status::passed;
   std::string reason;  // why failed or mistrusted; empty when passed
   Tolerance tolerance;
