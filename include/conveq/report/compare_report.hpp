@@ -48,7 +48,7 @@ struct CompareReport {
   std::optional<BatchInvarianceResult> batch_invariance;  // --check-batch-invariance
   Verdict verdict;
   std::string repro;
-  GemmInfo gemm;  // who multiplied for the im2col and gemm paths
+  GemmInfo gemm;                       // who multiplied for the im2col and gemm paths
   const TensorFiles* files = nullptr;  // the .npy files read, if any (the report's `inputs`)
 };
 
