@@ -2,6 +2,7 @@
 // exit statuses: 0 passed, 1 failed, 2 bad input (or an output that could not be written),
 // 3 mistrusted, 4 internal error.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -29,23 +30,53 @@ int bad_input(std::string_view message) {
   return conveq::kExitBadInput;
 }
 
+// Every subcommand's options, filled by the parser.
+struct Commands {
+  conveq::cli::CompareCommandOptions compare;
+  conveq::cli::RunCommandOptions run;
+  conveq::cli::CheckCommandOptions check;
+  conveq::cli::ShowCommandOptions show;
+  conveq::cli::ModelCommandOptions model;
+  conveq::cli::MergeCommandOptions merge;
+};
+
+void add_subcommands(CLI::App& app, Commands& c) {
+  conveq::cli::setup_compare_command(
+      *app.add_subcommand("compare",
+                          "Run one problem through every path and report how far apart they are"),
+      c.compare);
+  conveq::cli::setup_run_command(*app.add_subcommand("run", "Run every problem of a suite file"),
+                                 c.run);
+  conveq::cli::setup_check_command(
+      *app.add_subcommand("check",
+                          "Compare a report with a baseline report; exit 1 on a regression"),
+      c.check);
+  conveq::cli::setup_show_command(
+      *app.add_subcommand("show", "Print a report (single or suite) as tables"), c.show);
+  conveq::cli::setup_model_command(
+      *app.add_subcommand("model", "Check every Conv node of an ONNX model with its real weights"),
+      c.model);
+  conveq::cli::setup_merge_command(
+      *app.add_subcommand("merge", "Put the shard reports of one suite run back together"),
+      c.merge);
+  app.add_subcommand("paths",
+                     "List every path: its library, whether it was built, whether it "
+                     "runs by default");
+}
+
 // The subcommand that was parsed, run; its errors mapped to exit statuses.
-int run_parsed(const CLI::App& app, const conveq::cli::CompareCommandOptions& compare,
-               const conveq::cli::RunCommandOptions& run,
-               const conveq::cli::CheckCommandOptions& check,
-               const conveq::cli::ShowCommandOptions& show,
-               const conveq::cli::ModelCommandOptions& model,
-               const conveq::cli::MergeCommandOptions& merge) {
+int run_parsed(const CLI::App& app, const Commands& c) {
   try {
     const CLI::App* parsed = app.get_subcommands().front();
     conveq::cli::refuse_empty_values(*parsed);
-    if (parsed->get_name() == "compare") return conveq::cli::run_compare_command(compare);
-    if (parsed->get_name() == "run") return conveq::cli::run_run_command(run);
-    if (parsed->get_name() == "check") return conveq::cli::run_check_command(check);
-    if (parsed->get_name() == "show") return conveq::cli::run_show_command(show);
-    if (parsed->get_name() == "model") return conveq::cli::run_model_command(model);
-    if (parsed->get_name() == "merge") return conveq::cli::run_merge_command(merge);
-    if (parsed->get_name() == "paths") return conveq::cli::run_paths_command();
+    const std::string& name = parsed->get_name();
+    if (name == "compare") return conveq::cli::run_compare_command(c.compare);
+    if (name == "run") return conveq::cli::run_run_command(c.run);
+    if (name == "check") return conveq::cli::run_check_command(c.check);
+    if (name == "show") return conveq::cli::run_show_command(c.show);
+    if (name == "model") return conveq::cli::run_model_command(c.model);
+    if (name == "merge") return conveq::cli::run_merge_command(c.merge);
+    if (name == "paths") return conveq::cli::run_paths_command();
   } catch (const conveq::InputErrorList& e) {
     for (const auto& message : e.messages()) bad_input(message);
     return conveq::kExitBadInput;
@@ -66,42 +97,13 @@ int main(int argc, char** argv) {
   CLI::App app{"conveq: do two formulations of a convolution compute the same thing?"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("conveq ") + conveq::build::kVersion);
-
-  conveq::cli::CompareCommandOptions compare_options;
-  CLI::App* compare = app.add_subcommand(
-      "compare", "Run one problem through every path and report how far apart they are");
-  conveq::cli::setup_compare_command(*compare, compare_options);
-
-  conveq::cli::RunCommandOptions run_options;
-  CLI::App* run = app.add_subcommand("run", "Run every problem of a suite file");
-  conveq::cli::setup_run_command(*run, run_options);
-
-  conveq::cli::CheckCommandOptions check_options;
-  CLI::App* check = app.add_subcommand(
-      "check", "Compare a report with a baseline report; exit 1 on a regression");
-  conveq::cli::setup_check_command(*check, check_options);
-
-  conveq::cli::ShowCommandOptions show_options;
-  CLI::App* show = app.add_subcommand("show", "Print a report (single or suite) as tables");
-  conveq::cli::setup_show_command(*show, show_options);
-
-  conveq::cli::ModelCommandOptions model_options;
-  CLI::App* model =
-      app.add_subcommand("model", "Check every Conv node of an ONNX model with its real weights");
-  conveq::cli::setup_model_command(*model, model_options);
-
-  conveq::cli::MergeCommandOptions merge_options;
-  CLI::App* merge =
-      app.add_subcommand("merge", "Put the shard reports of one suite run back together");
-  conveq::cli::setup_merge_command(*merge, merge_options);
-
-  app.add_subcommand("paths",
-                     "List every path: its library, whether it was built, whether it "
-                     "runs by default");
+  Commands commands;
+  add_subcommands(app, commands);
 
   const std::string first = argc > 1 ? argv[1] : "";
-  const bool known = first == "compare" || first == "run" || first == "check" || first == "show" ||
-                     first == "model" || first == "merge" || first == "paths";
+  const auto all = app.get_subcommands([](const CLI::App*) { return true; });
+  const bool known = std::any_of(all.begin(), all.end(),
+                                 [&first](const CLI::App* c) { return c->get_name() == first; });
   if (!first.empty() && first[0] != '-' && !known) {
     std::cerr << "conveq " << conveq::visible_text(first)
               << ": unknown subcommand; use compare, run, check, show, model, merge or paths\n";
@@ -123,6 +125,5 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return bad_input(e.what());
   }
-  return run_parsed(app, compare_options, run_options, check_options, show_options, model_options,
-                    merge_options);
+  return run_parsed(app, commands);
 }
