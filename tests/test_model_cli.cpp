@@ -110,7 +110,8 @@ TEST_CASE("conveq model prints one line per node and the tally", "[model_cli]") 
   REQUIRE(r.exit_status == 0);
   CHECK_THAT(r.out, Contains("5 Conv nodes of 9, 5 runs"));
   CHECK_THAT(r.out, Contains("/same_even/Conv") && Contains("Conv1d (2,16,50)->(2,12,50)"));
-  CHECK_THAT(r.out, Contains("Conv1d (2,12,50)->(2,8,25)") && Contains("fastest "));
+  CHECK_THAT(r.out,
+             Contains("Conv1d (2,12,50)->(2,8,25)") && Contains(" bits ") && Contains("fastest "));
   CHECK_THAT(r.out, Contains("\n5 passed, 0 failed, 0 mistrusted\n"));
   const CliResult j = run_conveq("model " + kModels + "/cnn2d.onnx --format json" + kQuick);
   REQUIRE(j.exit_status == 0);

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
@@ -59,6 +61,23 @@ std::string fastest_formulation(const nlohmann::json& report) {
 }
 
 // STATUS, node, Conv1d/Conv2d with its shapes and attributes, verdict, bound use, fastest.
+// The lowest effective precision among the comparisons against the reference, in bits
+// ("exact" when none has an error, "-" when none was measured; docs/precision.md).
+std::string lowest_precision_text(const nlohmann::json& report) {
+  std::optional<double> lowest;
+  bool measured = false;
+  for (const auto& c : report["comparisons"]) {
+    if (c["b"] != "reference" || !c.contains("precision")) continue;
+    const auto& p = c["precision"];
+    if (p["outputs"].get<int64_t>() == 0) continue;
+    measured = true;
+    const auto& bits = p["effective_precision_bits"];
+    if (bits.is_number() && (!lowest || bits.get<double>() < *lowest)) lowest = bits.get<double>();
+  }
+  if (!measured) return "-";
+  return lowest ? format_number(*lowest, "%.1f") : "exact";
+}
+
 std::string node_line(const nlohmann::json& entry) {
   const auto& node = entry["model_node"];
   const auto dims = [](const nlohmann::json& shape) {
@@ -79,8 +98,8 @@ std::string node_line(const nlohmann::json& entry) {
   const int64_t total =
       passed + verdict["failed"].get<int64_t>() + verdict["mistrusted"].get<int64_t>();
   line += column(std::to_string(passed) + "/" + std::to_string(total), 8) + "bound " +
-          column(format_number(largest_bound_utilisation(report)), 10) + "fastest " +
-          fastest_formulation(report);
+          column(format_number(largest_bound_utilisation(report)), 10) + "bits " +
+          column(lowest_precision_text(report), 7) + "fastest " + fastest_formulation(report);
   if (entry["status"] == "passed") return line;
   line += "\n    " + verdict["summary"].get<std::string>();
   // The repro runs only on saved tensors: the model's own are not .npy files.
