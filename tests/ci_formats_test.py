@@ -138,6 +138,25 @@ def shard_list(binary, smoke, *args, env=None):
     return conveq(binary, "run", smoke, "--list", *args, status={0, 2}, env=env)
 
 
+def test_model_junit(binary, source, tmp):
+    """conveq model --junit: one testcase per node run, valid against the same XSD."""
+    xsd = os.path.join(source, "tests", "data", "junit-10.xsd")
+    model = os.path.join(source, "tests", "data", "models", "speech_conv1d.onnx")
+    junit = os.path.join(tmp, "model.xml")
+    probe = subprocess.run([binary, "model", model, "--repeat", "1", "--warmup", "0", "--junit",
+                            junit], capture_output=True, text=True)
+    if "built without ONNX" in probe.stderr:
+        print("note: conveq was built without ONNX; model --junit went unchecked")
+        return
+    expect(probe.returncode == 0, f"conveq model --junit passes: {probe.stderr.strip()}")
+    valid, errors = xsd_valid(xsd, junit)
+    expect(valid, f"model --junit validates against junit-10.xsd {errors}")
+    cases = ET.parse(junit).getroot().findall("./testsuite/testcase")
+    expect([c.get("name") for c in cases] ==
+           ["/pointwise/Conv", "/depthwise/Conv", "/dilated/Conv", "/same_even/Conv",
+            "/strided/Conv"], f"one testcase per node: {[c.get('name') for c in cases]}")
+
+
 def test_shard_auto(binary, source):
     smoke = os.path.join(source, "data", "suites", "smoke")
     base = {k: v for k, v in os.environ.items()
@@ -292,6 +311,7 @@ def main():
         sys.exit("xmllint not found: install libxml2-utils (scripts/setup.sh does)")
     with tempfile.TemporaryDirectory() as tmp:
         test_junit(binary, source, tmp)
+        test_model_junit(binary, source, tmp)
         test_shard_auto(binary, source)
         test_merge(binary, source, tmp)
         test_killed_run(binary, source, tmp)

@@ -5,11 +5,14 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/io/atomic_file.hpp"
 #include "conveq/io/output.hpp"
+#include "conveq/report/junit.hpp"
+#include "conveq/report/report_view.hpp"
 #include "conveq/report/suite_text.hpp"
 #include "conveq/suite/suite_run.hpp"
 #include "option_values.hpp"
@@ -30,7 +33,10 @@ void setup_model_command(CLI::App& app, ModelCommandOptions& o) {
                  "NAME=N,C,L or NAME=N,C,H,W: the shape of a value the model does not state "
                  "(repeatable)");
   app.add_option("--seed", o.seed, "Seed of the generated inputs")->capture_default_str();
-  app.add_option("--report", o.report, "Write the report (JSON, suite format) to this file");
+  app.add_option("--report", o.report, "Write the report (JSON, suite format) to this file")
+      ->type_name("FILE");
+  app.add_option("--junit", o.junit, "Also write the results as JUnit XML (a case per node run)")
+      ->type_name("FILE");
   app.add_option("--format", o.format,
                  "text: one line per node on stdout; json: the report on stdout (node lines go "
                  "to stderr)")
@@ -76,6 +82,19 @@ std::string lowest_precision_text(const nlohmann::json& report) {
   }
   if (!measured) return "-";
   return lowest ? format_number(*lowest, "%.1f") : "exact";
+}
+
+// The JUnit file of a model run: one test case per node run, grouped under the model file.
+std::string junit_document(const nlohmann::json& report) {
+  const auto& host = report["host"];
+  std::string date = host["date"];
+  if (!date.empty() && date.back() == 'Z') date.pop_back();  // JUnit's timestamps are bare
+  const std::string file = report["suite"]["file"];
+  JunitWriter writer(file, host["hostname"], date);
+  for (const auto& entry : report["problems"]) {
+    writer.add(junit_case(ReportView(entry, "the model report"), file));
+  }
+  return writer.finish(report["suite"]["seconds"].get<double>());
 }
 
 std::string node_line(const nlohmann::json& entry) {
@@ -141,9 +160,15 @@ model::ShapeOverrides shape_overrides(const std::vector<std::string>& texts) {
 // model, --save-model-tensors can be made.
 void check_outputs(const ModelCommandOptions& o, const std::string& model_file) {
   check_standard_output();
-  if (!o.report.empty()) {
-    check_writable(o.report, "--report " + o.report);
-    refuse_input_as_output(o.report, "--report " + o.report, {{model_file, "model " + model_file}});
+  for (const auto& [path, what] :
+       {std::pair{o.report, "--report " + o.report}, std::pair{o.junit, "--junit " + o.junit}}) {
+    if (path.empty()) continue;
+    check_writable(path, what);
+    refuse_input_as_output(path, what, {{model_file, "model " + model_file}});
+  }
+  if (!o.report.empty() && !o.junit.empty() &&
+      std::filesystem::absolute(o.report) == std::filesystem::absolute(o.junit)) {
+    throw InputError("--junit " + o.junit + ": is also --report; give each output its own file");
   }
   if (!o.save_model_tensors.empty()) {
     check_save_directory(o.save_model_tensors, "--save-model-tensors");
@@ -280,6 +305,7 @@ int run_model_command(const ModelCommandOptions& o) {
   const std::string json = result.report.dump(2) + "\n";
   if (o.format == "json") outputs.add_standard_output(json);
   if (!o.report.empty()) outputs.add(o.report, json, "--report " + o.report);
+  if (!o.junit.empty()) outputs.add(o.junit, junit_document(result.report), "--junit " + o.junit);
   outputs.commit();
   return result.exit_status;
 }

@@ -14,6 +14,7 @@ struct ModelCommandOptions {
   std::vector<std::string> input_shapes;  // --input-shape NAME=N,C,L (repeatable)
   std::string seed = "0";                 // of the generated inputs
   std::string report;                     // the suite report (JSON); empty: not written
+  std::string junit;                      // --junit FILE: one test case per node run
   std::string format = "text";            // text: node lines on stdout; json: the report on stdout
   std::string save_model_tensors;         // DIR: every node's tensors as .npy; empty: none
   CompareCommandOptions run;              // the run options of compare (threads, paths, tolerances)
