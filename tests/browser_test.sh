@@ -66,8 +66,7 @@ check_page suite "$tmp/suite.html" 'class="verdict failed"' 'id="problems"' 'id=
 
 # A model report (conveq model's suite layout), where conveq was built with ONNX.
 if "$conveq" model tests/data/models/speech_conv1d.onnx --repeat 1 --warmup 0 \
-  --report "$tmp/model.json" >/dev/null 2>"$tmp/model.err"; then
-  "$conveq" show "$tmp/model.json" --format html -o "$tmp/model.html" || fail "show a model report"
+  --report "$tmp/model.json" --html "$tmp/model.html" >/dev/null 2>"$tmp/model.err"; then
   check_page model "$tmp/model.html" 'class="verdict passed"' 'id="problems"' '/dilated/Conv'
 elif grep -q "built without ONNX" "$tmp/model.err"; then
   echo "note: conveq was built without ONNX; the model page went unchecked"

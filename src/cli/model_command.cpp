@@ -6,11 +6,13 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/io/atomic_file.hpp"
 #include "conveq/io/output.hpp"
+#include "conveq/report/html_report.hpp"
 #include "conveq/report/junit.hpp"
 #include "conveq/report/report_view.hpp"
 #include "conveq/report/suite_text.hpp"
@@ -36,6 +38,8 @@ void setup_model_command(CLI::App& app, ModelCommandOptions& o) {
   app.add_option("--report", o.report, "Write the report (JSON, suite format) to this file")
       ->type_name("FILE");
   app.add_option("--junit", o.junit, "Also write the results as JUnit XML (a case per node run)")
+      ->type_name("FILE");
+  app.add_option("--html", o.html, "Also write the report as one self-contained HTML page")
       ->type_name("FILE");
   app.add_option("--format", o.format,
                  "text: one line per node on stdout; json: the report on stdout (node lines go "
@@ -160,15 +164,20 @@ model::ShapeOverrides shape_overrides(const std::vector<std::string>& texts) {
 // model, --save-model-tensors can be made.
 void check_outputs(const ModelCommandOptions& o, const std::string& model_file) {
   check_standard_output();
+  std::vector<std::pair<std::string, std::string>> seen;  // absolute path, option
   for (const auto& [path, what] :
-       {std::pair{o.report, "--report " + o.report}, std::pair{o.junit, "--junit " + o.junit}}) {
+       {std::pair{o.report, "--report " + o.report}, std::pair{o.junit, "--junit " + o.junit},
+        std::pair{o.html, "--html " + o.html}}) {
     if (path.empty()) continue;
     check_writable(path, what);
     refuse_input_as_output(path, what, {{model_file, "model " + model_file}});
-  }
-  if (!o.report.empty() && !o.junit.empty() &&
-      std::filesystem::absolute(o.report) == std::filesystem::absolute(o.junit)) {
-    throw InputError("--junit " + o.junit + ": is also --report; give each output its own file");
+    const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
+    for (const auto& [other, other_what] : seen) {
+      if (other == absolute) {
+        throw InputError(what + ": is also " + other_what + "; give each output its own file");
+      }
+    }
+    seen.emplace_back(absolute, what);
   }
   if (!o.save_model_tensors.empty()) {
     check_save_directory(o.save_model_tensors, "--save-model-tensors");
@@ -306,6 +315,7 @@ int run_model_command(const ModelCommandOptions& o) {
   if (o.format == "json") outputs.add_standard_output(json);
   if (!o.report.empty()) outputs.add(o.report, json, "--report " + o.report);
   if (!o.junit.empty()) outputs.add(o.junit, junit_document(result.report), "--junit " + o.junit);
+  if (!o.html.empty()) outputs.add(o.html, format_html(result.report), "--html " + o.html);
   outputs.commit();
   return result.exit_status;
 }

@@ -15,6 +15,7 @@ struct ModelCommandOptions {
   std::string seed = "0";                 // of the generated inputs
   std::string report;                     // the suite report (JSON); empty: not written
   std::string junit;                      // --junit FILE: one test case per node run
+  std::string html;                       // --html FILE: the report as a page
   std::string format = "text";            // text: node lines on stdout; json: the report on stdout
   std::string save_model_tensors;         // DIR: every node's tensors as .npy; empty: none
   CompareCommandOptions run;              // the run options of compare (threads, paths, tolerances)
