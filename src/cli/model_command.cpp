@@ -164,20 +164,20 @@ model::ShapeOverrides shape_overrides(const std::vector<std::string>& texts) {
 // model, --save-model-tensors can be made.
 void check_outputs(const ModelCommandOptions& o, const std::string& model_file) {
   check_standard_output();
-  std::vector<std::pair<std::string, std::string>> seen;  // absolute path, option
-  for (const auto& [path, what] :
-       {std::pair{o.report, "--report " + o.report}, std::pair{o.junit, "--junit " + o.junit},
-        std::pair{o.html, "--html " + o.html}}) {
-    if (path.empty()) continue;
-    check_writable(path, what);
-    refuse_input_as_output(path, what, {{model_file, "model " + model_file}});
-    const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
-    for (const auto& [other, other_what] : seen) {
-      if (other == absolute) {
-        throw InputError(what + ": is also " + other_what + "; give each output its own file");
-      }
+  std::vector<CommandInput> earlier;  // the outputs checked so far, by absolute path
+  for (const CommandInput& output : std::vector<CommandInput>{{o.report, "--report " + o.report},
+                                                              {o.junit, "--junit " + o.junit},
+                                                              {o.html, "--html " + o.html}}) {
+    if (output.path.empty()) continue;
+    check_writable(output.path, output.what);
+    if (written_in_place(output.path)) continue;
+    refuse_input_as_output(output.path, output.what, {{model_file, "model " + model_file}});
+    // Absolute: "./r.json" and "r.json" are one file even before either exists.
+    const std::string absolute = std::filesystem::absolute(output.path).string();
+    if (const CommandInput* same = same_file_as(absolute, earlier)) {
+      throw InputError(output.what + ": is also " + same->what + "; give each output its own file");
     }
-    seen.emplace_back(absolute, what);
+    earlier.push_back({absolute, output.what});
   }
   if (!o.save_model_tensors.empty()) {
     check_save_directory(o.save_model_tensors, "--save-model-tensors");

@@ -7,7 +7,9 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
+#include "conveq/core/parallel.hpp"
 #include "conveq/core/version.hpp"
+#include "conveq/paths/backend.hpp"
 
 #ifdef CONVEQ_HAVE_ONEDNN
 #include <omp.h>
@@ -31,11 +33,6 @@ CBLAS_TRANSPOSE op(bool transpose) {
 }
 int blas_int(int64_t value) {
   return static_cast<int>(value);
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n')) s.pop_back();
-  return s;
 }
 
 #ifdef CONVEQ_HAVE_ONEDNN
@@ -135,16 +132,11 @@ void set_gemm_threads(int threads) {
 GemmInfo describe_gemm_provider(GemmProvider provider) {
 #ifdef CONVEQ_HAVE_ONEDNN
   if (provider == GemmProvider::onednn) {
-    const dnnl_version_t* v = dnnl_version();
-    return {
-        "onednn", "oneDNN",
-        std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch),
-        "dnnl_sgemm " + onednn_isa()};
+    return {"onednn", "oneDNN", onednn_version(), "dnnl_sgemm " + onednn_isa()};
   }
 #endif
   (void)provider;
-  return {"openblas", "OpenBLAS", build::kOpenBlasVersion,
-          "cblas_sgemm/dgemm " + trim(openblas_get_corename())};
+  return {"openblas", "OpenBLAS", build::kOpenBlasVersion, "cblas_sgemm/dgemm " + blas_core()};
 }
 
 template <>

@@ -39,11 +39,6 @@ const dnnl::engine& cpu_engine() {
   return engine;
 }
 
-std::string library_version() {
-  const dnnl_version_t* v = dnnl_version();
-  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
-}
-
 // oneDNN's name for a layout, as its verbose mode prints it: one letter per dimension from
 // the outermost (a = N or O, b = C or I, ...), capital when the dimension is blocked, then
 // the blocks ("aBcd16b": channels in blocks of 16).
@@ -240,7 +235,7 @@ void OnednnPath::prepare(const Problem& p, const ConvData<float>& data, int thre
   user_dst_ = memory(user.dst, cpu_engine(), nullptr);
   primitive_ = dnnl::primitive(pd);
   backend_ = BackendInfo{"oneDNN",
-                         library_version(),
+                         onednn_version(),
                          pd.impl_info_str(),
                          {format_tag_of(pd.src_desc(0)), format_tag_of(pd.weights_desc(0)),
                           format_tag_of(pd.dst_desc(0))},
@@ -281,6 +276,11 @@ std::unique_ptr<Path<double>> make_onednn_path<double>(const std::string& op, bo
   return make_unavailable_path<double>(
       op, onednn_algorithm(plain), "oneDNN 2 has no float64 convolution or inner product on CPU",
       "onednn");
+}
+
+std::string onednn_version() {
+  const dnnl_version_t* v = dnnl_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
 }
 
 }  // namespace conveq

@@ -20,4 +20,8 @@ struct BackendInfo {
   int threads = 0;  // the threads the library ran with
 };
 
+// oneDNN's version as dnnl_version() reports it ("2.6.3"). Defined only in builds with oneDNN
+// (paths/onednn.cpp): for its paths and for the GEMM provider built on its sgemm.
+std::string onednn_version();
+
 }  // namespace conveq
