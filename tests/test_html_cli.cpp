@@ -133,6 +133,22 @@ TEST_CASE("show --format html, compare --html and run --html write one page each
   CHECK(suite.find("zero_tolerance") != std::string::npos);
 }
 
+TEST_CASE("show --format html reads a --compact suite report", "[cli][html]") {
+  const auto dir = fresh_directory("html_compact");
+  const std::string report = (dir / "r.jsonl").string(), page = (dir / "r.html").string();
+  const CliResult run =
+      run_conveq("run " + kSource + "/tests/data/suites/failing --compact --report " + report);
+  REQUIRE(run.exit_status == 1);
+  const CliResult show = run_conveq("show " + report + " --format html -o " + page);
+  INFO(show.err);
+  REQUIRE(show.exit_status == 0);
+  const std::string html = read_text(page);
+  // The passing problem kept no detail; the failing one kept its whole report.
+  CHECK(html.find("compact: passed; per-element detail left out.") != std::string::npos);
+  CHECK(html.find("zero_tolerance") != std::string::npos);
+  CHECK(html.find("id=\"speed\"") != std::string::npos);
+}
+
 TEST_CASE("an HTML output is checked before any work and never replaces an input", "[cli][html]") {
   const auto dir = fresh_directory("html_refused");
   const std::string report = (dir / "r.json").string();

@@ -2,6 +2,7 @@
 // keeps every document well-formed XML 1.0 (checked here by the rules; the XSD and xmllint
 // check real files in tests/ci_formats_test.py).
 #include "conveq/report/junit.hpp"
+#include "conveq/report/markup.hpp"
 
 #include <catch2/catch.hpp>
 

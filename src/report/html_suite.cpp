@@ -27,7 +27,9 @@ Fastest fastest_path(const ReportView& report) {
     if (p["name"].string() == "reference" || !median || !(*median < best.median_ms)) continue;
     best.name = p["name"].string();
     best.median_ms = *median;
-    best.gflops = p["gflops"].number_or_null().value_or(0);
+    // A --compact report keeps only the median: the rate follows from the problem's FLOPs.
+    best.gflops = p.contains("gflops") ? p["gflops"].number_or_null().value_or(0)
+                                       : report["problem"]["flops"].number() / (*median * 1e6);
   }
   return best;
 }
@@ -73,8 +75,10 @@ std::string problem_details(const ReportView& entry, size_t index) {
                      "</code></p>";
   if (const auto report = entry.optional("report")) {
     const auto verdict = (*report)["verdict"];
-    html += "<p>" + html_escape(verdict["summary"].string()) + "</p>" +
-            compare_sections_html(*report, true, id + "-");
+    html += "<p>" + html_escape(verdict["summary"].string()) + "</p>";
+    // A --compact entry (docs/ci.md) kept no per-path or per-element detail to show.
+    html += entry.contains("detail") ? "<p>compact: passed; per-element detail left out.</p>"
+                                     : compare_sections_html(*report, true, id + "-");
   } else {
     html += "<p class=\"error\">" + html_escape(entry["error"].string()) + "</p>";
   }

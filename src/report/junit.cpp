@@ -4,34 +4,11 @@
 
 #include "conveq/core/error.hpp"
 #include "conveq/core/format.hpp"
+#include "conveq/report/markup.hpp"
 #include "conveq/report/suite_report_file.hpp"
 
 namespace conveq {
 namespace {
-
-// The length of the well-formed UTF-8 sequence at text[i] that XML 1.0 allows (no
-// surrogates, no U+FFFE/U+FFFF), or 0.
-size_t utf8_length(std::string_view text, size_t i) {
-  const auto byte = [&text](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  const size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
-  if (length == 0 || lead > 0xf4 || i + length > text.size()) return 0;
-  uint32_t code = lead & (0x7f >> length);
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3f);
-  }
-  const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  const bool valid = code >= smallest[length] && code <= 0x10ffff &&
-                     !(code >= 0xd800 && code <= 0xdfff) && code != 0xfffe && code != 0xffff;
-  return valid ? length : 0;
-}
-
-std::string hex_byte(unsigned char byte) {
-  char hex[8];
-  std::snprintf(hex, sizeof hex, "\\x%02x", byte);
-  return hex;
-}
 
 std::string attribute(const char* name, std::string_view value) {
   return std::string(" ") + name + "=\"" + xml_escape(value) + "\"";
@@ -60,53 +37,6 @@ std::string comparison_reasons(const ReportView& report) {
 }
 
 }  // namespace
-
-std::string xml_escape(std::string_view text, bool attribute) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const char c = text[i];
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x80) {
-      const size_t length = utf8_length(text, i);
-      out += length == 0 ? hex_byte(byte) : std::string(text.substr(i, length));
-      i += length == 0 ? 1 : length;
-      continue;
-    }
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      // In an attribute, as character references: a parser turns a literal tab or newline
-      // there into a space. A carriage return is always one (parsers drop a literal one).
-      case '\t':
-        out += attribute ? "&#9;" : "\t";
-        break;
-      case '\n':
-        out += attribute ? "&#10;" : "\n";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += byte < 0x20 ? hex_byte(byte) : std::string(1, c);
-    }
-    ++i;
-  }
-  return out;
-}
 
 JunitWriter::JunitWriter(std::string name, std::string hostname, std::string timestamp)
     : name_(std::move(name)), hostname_(std::move(hostname)), timestamp_(std::move(timestamp)) {}

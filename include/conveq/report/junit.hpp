@@ -52,8 +52,4 @@ JunitCase junit_case(const ReportView& entry, const std::string& classname);
 class SuiteReportFile;
 std::string format_junit(const SuiteReportFile& report);
 
-// `text` escaped for an XML 1.0 attribute value or, with `attribute` false, for element text
-// (where tabs and newlines stay as they are).
-std::string xml_escape(std::string_view text, bool attribute = true);
-
 }  // namespace conveq

@@ -11,8 +11,11 @@
 
 namespace conveq {
 
-// Text for HTML or XML, in element content or in a quoted attribute: & < > " ' escaped, and
-// control characters other than tab and newline dropped (they are not allowed in XML).
+// `text` escaped for an XML 1.0 attribute value or, with `attribute` false, for element text
+// (where tabs and newlines stay as they are): & < > " ' as entities, bytes XML forbids (control
+// characters, malformed UTF-8) written visibly as \xNN.
+std::string xml_escape(std::string_view text, bool attribute = true);
+// The same for HTML, in element content or in a quoted attribute.
 std::string html_escape(std::string_view text);
 
 // A coordinate or length: fixed, at most 2 decimals, no locale, no exponent; non-finite as 0.
