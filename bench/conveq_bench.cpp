@@ -64,8 +64,8 @@ struct Options {
   int threads = conveq::hardware_threads();
   int reps = 21;
   bool quick = false;
-  std::vector<std::string> sections{"peak",   "kernels", "gemm",   "providers",
-                                    "inside", "bias",    "direct", "sweep"};
+  std::vector<std::string> sections{"peak",      "kernels", "gemm",   "providers", "inside",
+                                    "libraries", "bias",    "direct", "sweep"};
   std::string json_path;
 };
 
@@ -487,6 +487,47 @@ json section_inside(const Options& o, const Shape& s) {
 }
 
 // ---------------------------------------------------------------------------------------
+// libraries: every library path (oneDNN, XNNPACK, LibTorch when built; opt-in variants too)
+// alone, a library's paths round robin as one block (as the session times them), with the
+// share of the FMA peak measured in the same run. Issue 13's target: the oneDNN paths at
+// >= 85 % of the peak at (8, 256, 256, 4096).
+json section_libraries(const Options& o, const std::vector<Shape>& shapes, double peak) {
+  json out = json::array();
+  for (const Shape& s : shapes) {
+    const Problem p = make(s);
+    const ConvData<float> data = conveq::fill_data<float>(p);
+    std::map<std::string, std::vector<std::string>> by_library;
+    for (const auto& path : conveq::all_paths<float>()) {
+      if (!path->backend_name().empty() && path->skip_reason(p).empty())
+        by_library[path->backend_name()].push_back(path->name());
+    }
+    std::printf("library paths %s: median, min, GFLOP/s, %% of the %.0f GFLOP/s peak\n",
+                shape_name(s).c_str(), peak);
+    for (const auto& [library, names] : by_library) {
+      conveq::use_gemm_provider(conveq::resolve_gemm_provider("auto", p.dtype), o.threads);
+      std::vector<Prepared> paths;
+      std::vector<std::function<void()>> jobs;
+      for (const auto& name : names) paths.push_back(prepare(name, p, data, o.threads));
+      for (auto& r : paths) jobs.push_back([&r] { r.path->run(r.output.data()); });
+      const auto samples = round_robin(jobs, o.reps);
+      for (size_t k = 0; k < paths.size(); ++k) {
+        json e = entry(names[k], samples[k], p.flops());
+        const double share = peak > 0 ? e["gflops"].get<double>() / peak : 0;
+        e["shape"] = shape_name(s);
+        e["peak_share"] = share;
+        e["implementation"] =
+            paths[k].path->backend() ? paths[k].path->backend()->implementation : "";
+        print_entry(e, std::to_string(int(std::lround(100 * share))) + " % of peak, " +
+                           e["implementation"].get<std::string>());
+        out.push_back(e);
+      }
+      for (auto& r : paths) r.path->park_threads();
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
 // bias: ways to add a per-row bias to C = W X, on the conv layout (one row per channel).
 json section_bias(const Options& o, const std::vector<Shape>& shapes) {
   json out = json::array();
@@ -771,6 +812,11 @@ int main(int argc, char** argv) {
     report["providers"] = section_providers(o, shapes);
   }
   if (wants(o, "inside")) report["inside"] = section_inside(o, gemm_shapes.front());
+  if (wants(o, "libraries")) {
+    const double peak =
+        report.contains("peak") ? report["peak"][std::to_string(o.threads)].get<double>() : 0;
+    report["libraries"] = section_libraries(o, {gemm_shapes.front(), gemm_shapes[1]}, peak);
+  }
   if (wants(o, "bias")) report["bias"] = section_bias(o, {gemm_shapes.front(), gemm_shapes.back()});
   if (wants(o, "direct")) {
     report["direct"] = section_direct(o, direct_shapes);

@@ -155,6 +155,11 @@ if bench.get("inside"):
     print("\nInside a full conveq compare against alone (median time ratio; 1.05 = 5% slower inside):")
     for e in bench["inside"]:
         print(f"  {e['name']:<24} {e['ratio']:.3f}  ({e['inside_ms']:.4f} ms inside, {e['alone_ms']:.4f} ms alone)")
+if bench.get("libraries"):
+    print("\nLibrary paths alone (each library's paths round robin as one block), share of the FMA peak:")
+    for e in bench["libraries"]:
+        pct = f"{100 * e['gflops'] / peak:.0f}%" if peak else "-"
+        print(f"  {e['shape']:<20} {e['name']:<24} {e['gflops']:8.1f} GFLOP/s {pct:>5}  {e['implementation'][:40]}")
 if bench.get("kernels"):
     k = bench["kernels"]
     print(f"\nOpenBLAS kernels, {k['automatic']} (its own choice) against {k['configured']} (as configured):")
