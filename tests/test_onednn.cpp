@@ -7,6 +7,7 @@
 #include <limits>
 #include <regex>
 
+#include "conv_cases.hpp"
 #include "conv_tester.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/core/parallel.hpp"
@@ -60,6 +61,23 @@ const std::vector<std::string> kAllOps = kOps;
 const std::vector<std::string> kConvOps = {"conv1d", "conv2d", "conv2d_col"};
 const std::vector<std::string> k2dOps = {"conv2d"};
 
+// The formulations oneDNN computes a case of this kind with.
+std::vector<std::string> onednn_ops(CaseKind kind) {
+  switch (kind) {
+    case CaseKind::pointwise:
+      return kAllOps;
+    case CaseKind::pointwise_2d:
+      return {"conv1d", "conv2d", "conv2d_col", "linear"};
+    case CaseKind::grouped_pointwise:
+      return {"conv1d", "conv2d", "conv2d_col", "conv2d_hw"};
+    case CaseKind::conv1d:
+      return kConvOps;
+    case CaseKind::conv2d:
+      return k2dOps;
+  }
+  return {};
+}
+
 // conveq's own algorithms (and the reference's), which call no library.
 bool is_own(const std::string& algorithm) {
   return algorithm == "naive" || algorithm == "im2col" || algorithm == "gemm" ||
@@ -84,54 +102,15 @@ conveq::RunOptions quick_run(int threads = 2) {
 
 TEST_CASE("every oneDNN path agrees with the reference within the bound", "[onednn]") {
   if (!require_onednn()) return;
-  const std::vector<OnednnCase> cases = {
-      {"pointwise 3 -> 5 channels, length 17", ConvTester().in(3).out(5).length(17), kAllOps},
-      {"pointwise 23 -> 19 channels, length 37, batch 2",
-       ConvTester().batch(2).in(23).out(19).length(37), kAllOps},
+  std::vector<OnednnCase> cases = {
       {"pointwise 1 -> 1 channel, length 1", ConvTester().in(1).out(1).length(1), kAllOps},
-      {"pointwise 17 -> 9, length 30 folded as 5 x 6, no bias",
-       ConvTester().in(17).out(9).length(30).height_width(5, 6).no_bias(), kAllOps},
-      {"pointwise 2D 13 -> 24 on 9 x 11",
-       ConvTester().in(13).out(24).height_width(9, 11),
-       {"conv1d", "conv2d", "conv2d_col", "linear"}},
-      {"kernel 3, padding same", ConvTester().in(5).out(7).length(13).kernel("3").padding("same"),
-       kConvOps},
       {"even kernel 4, padding same (the odd extra at the end)",
        ConvTester().in(3).out(5).length(23).kernel("4").padding("same"), kConvOps},
-      {"even kernel 4 dilated 3, padding same",
-       ConvTester().in(3).out(5).length(23).kernel("4").padding("same").dilation("3"), kConvOps},
-      {"stride 3, dilation 2, groups 2, batch 2",
-       ConvTester().batch(2).in(6).out(10).length(23).kernel("3").stride("3").dilation("2").groups(
-           2),
-       kConvOps},
-      {"stride 2, padding 1, length 20 (the last window ends early)",
-       ConvTester().in(4).out(6).length(20).kernel("3").stride("2").padding("1"), kConvOps},
-      {"depthwise: 7 groups, kernel 5, padding 2",
-       ConvTester().in(7).out(7).length(17).kernel("5").padding("2").groups(7), kConvOps},
-      {"grouped pointwise: no nn.Linear",
-       ConvTester().in(4).out(6).groups(2).length(10),
-       {"conv1d", "conv2d", "conv2d_col", "conv2d_hw"}},
-      {"2D kernel 2x3, padding same",
-       ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same"), k2dOps},
-      {"2D stride 2,1, dilation 1,2, padding 1,2, groups 2",
-       ConvTester()
-           .in(6)
-           .out(10)
-           .height_width(9, 11)
-           .kernel("3,3")
-           .stride("2,1")
-           .dilation("1,2")
-           .padding("1,2")
-           .groups(2),
-       k2dOps},
-      {"2D depthwise 3x3, padding same",
-       ConvTester().in(16).out(16).groups(16).height_width(14, 13).kernel("3").padding("same"),
-       k2dOps},
       {"2D of height 1, kernel 1x3: conv1d too",
        ConvTester().in(3).out(5).height_width(1, 9).kernel("1,3"), kConvOps},
-      {"exact fill, kernel 3: bit-exact",
-       ConvTester().in(40).out(8).length(50).kernel("3").padding("1").fill("exact"), kConvOps},
   };
+  for (const ConvCase& c : shared_conv_cases())
+    cases.push_back({c.name, c.tester, onednn_ops(c.kind)});
   for (const OnednnCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
       // Every comparison passed, none mistrusted.

@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 
+#include "conv_cases.hpp"
 #include "conv_tester.hpp"
 #include "conveq/check/reference.hpp"
 #include "conveq/core/error.hpp"
@@ -163,27 +164,8 @@ TEST_CASE("grouped pointwise has no nn.Linear twin, and the report says why", "[
   CHECK(found);
 }
 
-TEST_CASE("general kernels: stride, padding, dilation, groups, depthwise", "[paths]") {
-  const std::vector<NamedCase> cases = {
-      {"kernel 3, padding same", ConvTester().in(5).out(7).length(13).kernel("3").padding("same")},
-      {"even kernel 4 dilated 3, padding same (the odd extra at the end)",
-       ConvTester().in(3).out(5).length(23).kernel("4").padding("same").dilation("3")},
-      {
-          "stride 3, dilation 2, groups 2, batch 2",
-          ConvTester()
-              .batch(2)
-              .in(6)
-              .out(10)
-              .length(23)
-              .kernel("3")
-              .stride("3")
-              .dilation("2")
-              .groups(2),
-      },
-      {"depthwise: 7 groups, kernel 5, padding 2",
-       ConvTester().in(7).out(7).length(17).kernel("5").padding("2").groups(7)},
-      {"2D kernel 2x3, padding same",
-       ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same")},
+TEST_CASE("every shared case and general kernels: stride, padding, dilation, groups", "[paths]") {
+  std::vector<NamedCase> cases = {
       {
           "2D stride 2,1, dilation 1,2, padding 1,2, groups 2, float64",
           ConvTester()
@@ -198,6 +180,7 @@ TEST_CASE("general kernels: stride, padding, dilation, groups, depthwise", "[pat
               .dtype("float64"),
       },
   };
+  for (const ConvCase& c : shared_conv_cases()) cases.push_back({c.name, c.tester});
   for (const NamedCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
       c.tester.Test();

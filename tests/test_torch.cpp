@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli_runner.hpp"
+#include "conv_cases.hpp"
 #include "conv_tester.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/paths/registry.hpp"
@@ -45,31 +46,29 @@ struct TorchCase {
   std::vector<std::string> ops;  // the formulations that apply
 };
 
+// The formulations LibTorch computes a case of this kind with (its Linear has no groups).
+std::vector<std::string> torch_ops(CaseKind kind) {
+  switch (kind) {
+    case CaseKind::pointwise:
+    case CaseKind::pointwise_2d:
+      return kOps;
+    case CaseKind::grouped_pointwise:
+    case CaseKind::conv1d:
+      return kConvOps;
+    case CaseKind::conv2d:
+      return {"conv2d"};
+  }
+  return {};
+}
+
 }  // namespace
 
 TEST_CASE("every LibTorch path agrees with the reference within the bound", "[torch]") {
   if (!require_backend("torch")) return;
-  const std::vector<TorchCase> cases = {
-      {"pointwise 3 -> 5 channels, length 17", ConvTester().in(3).out(5).length(17), kOps},
+  std::vector<TorchCase> cases = {
       {"pointwise 23 -> 19 channels, length 37, batch 2, no bias",
        ConvTester().batch(2).in(23).out(19).length(37).no_bias(), kOps},
       {"pointwise float64", ConvTester().in(5).out(3).length(29).dtype("float64"), kOps},
-      {"kernel 3, padding same", ConvTester().in(5).out(7).length(13).kernel("3").padding("same"),
-       kConvOps},
-      {"even kernel 4 dilated 3, padding same (asymmetric: padding='same')",
-       ConvTester().in(3).out(5).length(23).kernel("4").padding("same").dilation("3"), kConvOps},
-      {"stride 3, dilation 2, groups 2, batch 2",
-       ConvTester().batch(2).in(6).out(10).length(23).kernel("3").stride("3").dilation("2").groups(
-           2),
-       kConvOps},
-      {"stride 2, padding 1, length 20",
-       ConvTester().in(4).out(6).length(20).kernel("3").stride("2").padding("1"), kConvOps},
-      {"depthwise: 7 groups, kernel 5, padding 2",
-       ConvTester().in(7).out(7).length(17).kernel("5").padding("2").groups(7), kConvOps},
-      {"grouped pointwise: no nn.Linear", ConvTester().in(4).out(6).groups(2).length(10), kConvOps},
-      {"2D kernel 2x3, padding same",
-       ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same"),
-       {"conv2d"}},
       {"2D stride 2,1, dilation 1,2, padding 1,2, groups 2, float64",
        ConvTester()
            .in(6)
@@ -82,12 +81,9 @@ TEST_CASE("every LibTorch path agrees with the reference within the bound", "[to
            .groups(2)
            .dtype("float64"),
        {"conv2d"}},
-      {"2D depthwise 3x3, padding same",
-       ConvTester().in(16).out(16).groups(16).height_width(14, 13).kernel("3").padding("same"),
-       {"conv2d"}},
-      {"exact fill, kernel 3: bit-exact",
-       ConvTester().in(40).out(8).length(50).kernel("3").padding("1").fill("exact"), kConvOps},
   };
+  for (const ConvCase& c : shared_conv_cases())
+    cases.push_back({c.name, c.tester, torch_ops(c.kind)});
   for (const TorchCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
       // Test(): every comparison passed, none mistrusted.

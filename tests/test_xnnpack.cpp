@@ -5,6 +5,7 @@
 // with a warning, and the paths must be listed as not built.
 #include <catch2/catch.hpp>
 
+#include "conv_cases.hpp"
 #include "conv_tester.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/io/tensor_files.hpp"
@@ -34,54 +35,34 @@ struct XnnpackCase {
 
 const std::vector<std::string> kConvOps = {"conv2d", "conv2d_col"};
 
+// The formulations XNNPACK computes a case of this kind with (NHWC only: no conv1d).
+std::vector<std::string> xnnpack_ops(CaseKind kind) {
+  switch (kind) {
+    case CaseKind::pointwise:
+      return kOps;
+    case CaseKind::pointwise_2d:
+      return {"conv2d", "conv2d_col", "linear"};
+    case CaseKind::grouped_pointwise:
+      return {"conv2d", "conv2d_col", "conv2d_hw"};
+    case CaseKind::conv1d:
+      return kConvOps;
+    case CaseKind::conv2d:
+      return {"conv2d"};
+  }
+  return {};
+}
+
 }  // namespace
 
 TEST_CASE("every XNNPACK path agrees with the reference within the bound", "[xnnpack]") {
   if (!require_backend("xnnpack")) return;
-  const std::vector<XnnpackCase> cases = {
-      {"pointwise 3 -> 5 channels, length 17", ConvTester().in(3).out(5).length(17), kOps},
-      {"pointwise 23 -> 19 channels, length 37, batch 2",
-       ConvTester().batch(2).in(23).out(19).length(37), kOps},
-      {"pointwise 17 -> 9, length 30 folded as 5 x 6, no bias",
-       ConvTester().in(17).out(9).length(30).height_width(5, 6).no_bias(), kOps},
-      {"kernel 3, padding same", ConvTester().in(5).out(7).length(13).kernel("3").padding("same"),
-       kConvOps},
-      {"even kernel 4 dilated 3, padding same (the odd extra at the end)",
-       ConvTester().in(3).out(5).length(23).kernel("4").padding("same").dilation("3"), kConvOps},
-      {"stride 3, dilation 2, groups 2, batch 2",
-       ConvTester().batch(2).in(6).out(10).length(23).kernel("3").stride("3").dilation("2").groups(
-           2),
-       kConvOps},
-      {"stride 2, padding 1, length 20 (the last window ends early)",
-       ConvTester().in(4).out(6).length(20).kernel("3").stride("2").padding("1"), kConvOps},
-      {"depthwise: 7 groups, kernel 5, padding 2",
-       ConvTester().in(7).out(7).length(17).kernel("5").padding("2").groups(7), kConvOps},
+  std::vector<XnnpackCase> cases = {
       {"depthwise pointwise with a channel multiplier of 2",
        ConvTester().in(6).out(12).length(19).groups(6),
        {"conv2d", "conv2d_col", "conv2d_hw"}},
-      {"2D kernel 2x3, padding same",
-       ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same"),
-       {"conv2d"}},
-      {"2D stride 2,1, dilation 1,2, padding 1,2, groups 2",
-       ConvTester()
-           .in(6)
-           .out(10)
-           .height_width(9, 11)
-           .kernel("3,3")
-           .stride("2,1")
-           .dilation("1,2")
-           .padding("1,2")
-           .groups(2),
-       {"conv2d"}},
-      {"2D depthwise 3x3, padding same",
-       ConvTester().in(16).out(16).groups(16).height_width(14, 13).kernel("3").padding("same"),
-       {"conv2d"}},
-      {"2D pointwise 13 -> 24 on 9 x 11",
-       ConvTester().in(13).out(24).height_width(9, 11),
-       {"conv2d", "conv2d_col", "linear"}},
-      {"exact fill, kernel 3: bit-exact",
-       ConvTester().in(40).out(8).length(50).kernel("3").padding("1").fill("exact"), kConvOps},
   };
+  for (const ConvCase& c : shared_conv_cases())
+    cases.push_back({c.name, c.tester, xnnpack_ops(c.kind)});
   for (const XnnpackCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
       // Test(): every comparison passed, none mistrusted.
