@@ -21,6 +21,19 @@ struct ConvCase {
   CaseKind kind;
 };
 
+// Conv2d with every parameter different on the two axes.
+inline ConvTester strided_2d_case() {
+  return ConvTester()
+      .in(6)
+      .out(10)
+      .height_width(9, 11)
+      .kernel("3,3")
+      .stride("2,1")
+      .dilation("1,2")
+      .padding("1,2")
+      .groups(2);
+}
+
 inline std::vector<ConvCase> shared_conv_cases() {
   return {
       {"pointwise 3 -> 5 channels, length 17", ConvTester().in(3).out(5).length(17),
@@ -52,17 +65,7 @@ inline std::vector<ConvCase> shared_conv_cases() {
       {"2D kernel 2x3, padding same",
        ConvTester().in(3).out(5).height_width(7, 9).kernel("2,3").padding("same"),
        CaseKind::conv2d},
-      {"2D stride 2,1, dilation 1,2, padding 1,2, groups 2",
-       ConvTester()
-           .in(6)
-           .out(10)
-           .height_width(9, 11)
-           .kernel("3,3")
-           .stride("2,1")
-           .dilation("1,2")
-           .padding("1,2")
-           .groups(2),
-       CaseKind::conv2d},
+      {"2D stride 2,1, dilation 1,2, padding 1,2, groups 2", strided_2d_case(), CaseKind::conv2d},
       {"2D depthwise 3x3, padding same",
        ConvTester().in(16).out(16).groups(16).height_width(14, 13).kernel("3").padding("same"),
        CaseKind::conv2d},

@@ -168,16 +168,7 @@ TEST_CASE("every shared case and general kernels: stride, padding, dilation, gro
   std::vector<NamedCase> cases = {
       {
           "2D stride 2,1, dilation 1,2, padding 1,2, groups 2, float64",
-          ConvTester()
-              .in(6)
-              .out(10)
-              .height_width(9, 11)
-              .kernel("3,3")
-              .stride("2,1")
-              .dilation("1,2")
-              .padding("1,2")
-              .groups(2)
-              .dtype("float64"),
+          strided_2d_case().dtype("float64"),
       },
   };
   for (const ConvCase& c : shared_conv_cases()) cases.push_back({c.name, c.tester});

@@ -70,16 +70,7 @@ TEST_CASE("every LibTorch path agrees with the reference within the bound", "[to
        ConvTester().batch(2).in(23).out(19).length(37).no_bias(), kOps},
       {"pointwise float64", ConvTester().in(5).out(3).length(29).dtype("float64"), kOps},
       {"2D stride 2,1, dilation 1,2, padding 1,2, groups 2, float64",
-       ConvTester()
-           .in(6)
-           .out(10)
-           .height_width(9, 11)
-           .kernel("3,3")
-           .stride("2,1")
-           .dilation("1,2")
-           .padding("1,2")
-           .groups(2)
-           .dtype("float64"),
+       strided_2d_case().dtype("float64"),
        {"conv2d"}},
   };
   for (const ConvCase& c : shared_conv_cases())
