@@ -4,7 +4,7 @@
 # only within rounding, and which is fastest at a small and a large shape (docs/choosing.md).
 #
 #   scripts/choosing.sh [--out DIR] [--binary PATH] [--threads T] [--repeat R] [--quick]
-#                       [--update-docs]
+#                       [--update-docs] [--tables-from DIR]
 #
 # Runs `conveq compare` with every path of every backend (oneDNN in its preferred and in plain
 # layouts, XNNPACK, LibTorch, conveq's own; the opt-in paths named through --paths) on:
@@ -17,7 +17,8 @@
 # and prints the tables and the commands. --update-docs replaces the text between
 # <!-- choosing:begin --> and <!-- choosing:end --> in README.md (with summary.md) and in
 # docs/choosing.md (with tables.md). --quick: tiny shapes, one repetition, and structure checks
-# only (CTest's smoke test; never a claim about speed).
+# only (CTest's smoke test; never a claim about speed). --tables-from DIR makes the tables again
+# from an earlier run's reports, running nothing.
 #
 # Exit status: 0 done; 1 a run or a check of the tables failed; 2 bad usage.
 # Python 3 (standard library only) turns the reports into tables.
@@ -27,7 +28,7 @@ root=$(pwd)
 
 usage() {
   echo "usage: scripts/choosing.sh [--out DIR] [--binary PATH] [--threads T] [--repeat R]" \
-    "[--quick] [--update-docs]" >&2
+    "[--quick] [--update-docs] [--tables-from DIR]" >&2
   exit 2
 }
 
@@ -37,6 +38,7 @@ threads=$(nproc)
 repeat=11
 quick=0
 update_docs=0
+tables_from=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) [ $# -ge 2 ] || usage; out="$2"; shift ;;
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
     --repeat) [ $# -ge 2 ] || usage; repeat="$2"; shift ;;
     --quick) quick=1 ;;
     --update-docs) update_docs=1 ;;
+    --tables-from) [ $# -ge 2 ] || usage; tables_from="$2"; shift ;;
     *) usage ;;
   esac
   shift
@@ -67,6 +70,16 @@ rm -rf "$stage"
 mkdir -p "$stage/reports"
 trap 'rm -rf "$stage"' EXIT
 
+if [ -n "$tables_from" ]; then
+  for f in cases.tsv machine.txt paths.txt; do
+    [ -f "$tables_from/$f" ] || { echo "choosing.sh: --tables-from $tables_from: no $f there" >&2; exit 2; }
+    cp "$tables_from/$f" "$stage/"
+  done
+  cp "$tables_from"/reports/*.json "$stage/reports/"
+  quick=$(sed -n 's/^quick: //p' "$stage/machine.txt")
+  all_paths=$(awk 'NR > 1 && NF == 0 { exit } NR > 1 && $1 != "reference" { print $1 }' \
+    "$stage/paths.txt" | paste -sd, -)
+else
 # The binary: given, or conveq's Release build (built here when missing, as scripts/run.sh does).
 if [ -z "$binary" ]; then
   binary=build/conveq
@@ -140,6 +153,7 @@ run_case small_k1_1thread "Pointwise, small, at 1 thread" \
 run_case small_k1_determinism "Pointwise, small, every path rerun at the same and at another thread count" \
   "${small[@]}" --threads "$threads" --warmup 0 --repeat 1 --check-determinism "${every[@]}"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$stage/machine.txt"
+fi
 
 python3 - "$stage" "$quick" "$all_paths" <<'PY'
 """Turns the reports of scripts/choosing.sh into markdown: summary.md and tables.md."""
@@ -445,7 +459,10 @@ def threads_line(case):
 
 def case_table(case):
     r = case["report"]
-    lines = [f"#### {case['title']}", "", "```sh", case["command"], "```", "",
+    load = r["host"].get("load_average")
+    lines = [f"#### {case['title']}", "",
+             f"Load average {load[0]:.1f} at the end of this run." if load else "",
+             "", "```sh", case["command"], "```", "",
              "| path | implementation; layouts | same bits as its first formulation? | error / bound "
              f"| median ms | min ms | GFLOP/s ({STAT['name']}) |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for group, title in GROUPS:
@@ -491,21 +508,38 @@ def case_table(case):
 
 
 def threads_table(cases):
+    """The small problem at 1 thread: what each library chose then, and every path's speed."""
     two, one = cases["small_k1"]["report"], cases["small_k1_1thread"]["report"]
-    one_paths = ran(one)
-    lines = [f"#### The same small problem at 1 thread", "", "```sh",
-             cases["small_k1_1thread"]["command"], "```", "",
-             f"| path | implementation at {two['run']['threads']} threads | at 1 thread | {STAT['name']} ms at 1 thread |",
-             "| --- | --- | --- | --- |"]
-    for name, p in ran(two).items():
-        q = one_paths.get(name)
-        if "backend" not in p or q is None:
-            continue
-        lines.append(f"| `{name}` | {kernel(p)} | {kernel(q)} "
-                     f"| {fmt(ms(q))} |")
+    two_paths = ran(two)
+    load = one["host"].get("load_average")
+    lines = ["#### The same small problem at 1 thread", "",
+             f"Load average {load[0]:.1f} at the end of this run." if load else "", "",
+             "```sh", cases["small_k1_1thread"]["command"], "```", "",
+             f"| path | implementation at 1 thread | at {two['run']['threads']} threads "
+             f"| median ms | min ms | GFLOP/s ({STAT['name']}) |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for group, _ in GROUPS:
+        for q in group_paths(one, group):
+            p = two_paths.get(q["name"])
+            if "backend" in q:
+                at_two = "" if p is None else ("same" if kernel(p) == kernel(q) else kernel(p))
+                chosen = kernel(q)
+            else:
+                at_two, chosen = "", ""
+            t = q["timing"]
+            lines.append(f"| `{q['name']}` | {chosen} | {at_two} | {fmt(t['median_ms'])} "
+                         f"| {fmt(t['min_ms'])} | {gflops(one, q):.1f} |")
     lines.append("")
-    lines.append("Same bits at 1 thread: " + "; ".join(
-        f"{title}: {same_bits(one, group)}" for group, title in GROUPS if group_paths(one, group)) + ".")
+    per_library = [f"{title} `{fastest(group_paths(one, group))['name']}` "
+                   f"{gflops(one, fastest(group_paths(one, group))):.0f}"
+                   for group, title in GROUPS if group_paths(one, group)]
+    lines.append(f"Fastest per library at 1 thread (GFLOP/s at the {STAT['name']}): "
+                 + "; ".join(per_library) + ".")
+    line = best_conv_ratio_line(one)
+    if line:
+        lines += ["", line]
+    lines += ["", "Same bits at 1 thread: " + "; ".join(
+        f"{title}: {same_bits(one, group)}" for group, title in GROUPS if group_paths(one, group)) + "."]
     return "\n".join(lines) + "\n"
 
 
