@@ -169,10 +169,10 @@ paths_line = f"ALL={all_paths}\n"
 GROUPS = [
     ("onednn", "oneDNN, its layouts (`any`)"),
     ("onednn_plain", "oneDNN, plain layouts"),
-    ("xnnpack", "XNNPACK (NHWC)"),
+    ("xnnpack", "XNNPACK, NHWC"),
     ("torch", "LibTorch"),
-    ("im2col", "conveq im2col + GEMM"),
-    ("naive", "conveq direct loops"),
+    ("im2col", "conveq, im2col + GEMM"),
+    ("naive", "conveq, direct loops"),
 ]
 FORMULATIONS = ["conv1d", "conv2d", "conv2d_col", "conv2d_hw", "linear"]
 
@@ -313,8 +313,13 @@ def library_name(report, group):
     for p in group_paths(report, group):
         if "backend" in p:
             return p["backend"]["version"].replace(" (XNNPACK has no version API)", "")
+    return ""
+
+
+def gemm_name(report, group):
+    """Who multiplied for conveq's im2col and gemm paths: ' (oneDNN dnnl_sgemm avx512_core)'."""
     gemm = report.get("gemm") or {}
-    return f"({gemm['library']} {gemm['kernel']})" if group == "im2col" and gemm else ""
+    return f" ({gemm['library']} {gemm['kernel']})" if group == "im2col" and gemm else ""
 
 
 def fastest(paths):
@@ -392,7 +397,9 @@ def summary(cases, machine):
             continue
         kernels = sorted({kernel(p).split(", by")[0].split(";")[0]
                           for p in group_paths(large, group) if "backend" in p})
-        label = f"{title} {library_name(small, group)}".strip()
+        library, _, variant = title.partition(", ")
+        label = (f"{library} {library_name(small, group)}".strip() + (f", {variant}" if variant else "")
+                 + gemm_name(small, group))
         if kernels:
             label += ": " + ", ".join(f"`{k}`" for k in kernels)
         lines.append(f"| {label} | {same_bits(small, group)} | {same_bits(k3, group)} "
