@@ -85,9 +85,11 @@ if [ -z "$binary" ]; then
   binary=build/conveq
   if [ ! -x "$binary" ]; then
     echo "choosing.sh: building conveq into build/" >&2
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCONVEQ_WERROR=ON >"$stage/cmake.log" 2>&1 \
-      && cmake --build build -j"$(nproc)" >>"$stage/cmake.log" 2>&1 \
-      || { tail -50 "$stage/cmake.log" >&2; exit 1; }
+    if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCONVEQ_WERROR=ON \
+           && cmake --build build -j"$(nproc)"; } >"$stage/cmake.log" 2>&1; then
+      tail -50 "$stage/cmake.log" >&2
+      exit 1
+    fi
   fi
 fi
 [ -x "$binary" ] || { echo "choosing.sh: --binary $binary: not an executable" >&2; exit 2; }
@@ -108,6 +110,7 @@ else
   timing=(--warmup 2 --repeat "$repeat")
 fi
 k3=(--kernel 3 --padding same)
+# shellcheck disable=SC2054 # one argument, a comma-separated list
 every=(--backends onednn,xnnpack,torch)
 
 # Runs one case: id, title, then conveq compare's arguments; records it in cases.tsv.
@@ -116,6 +119,7 @@ run_case() {
   shift 2
   local cmd=("$binary" compare "$@" --paths "$all_paths" --report "$stage/reports/$id.json" --format json)
   # As shown in the tables: the long path list as "$ALL", defined once in commands.txt.
+  # shellcheck disable=SC2016 # "$ALL" is shown, not expanded
   local shown=("$binary" compare "$@" --paths '"$ALL"' --report "$id.json")
   printf '%s\t%s\t%s\n' "$id" "$title" "${shown[*]}" >>"$stage/cases.tsv"
   echo "choosing.sh: [$id] ${shown[*]}" >&2
@@ -408,18 +412,18 @@ def summary(cases, machine):
     for case_id, label in (("small_k1", "small"), ("large_k1", "large")):
         r = cases[case_id]["report"]
         best = fastest(list(ran(r).values()))
-        lines.append(f"Fastest overall, {label}: `{best['name']}` ({fmt(ms(best))} ms, "
+        lines.append(f"- Fastest overall, {label}: `{best['name']}` ({fmt(ms(best))} ms, "
                      f"{gflops(r, best):.0f} GFLOP/s).")
-    lines.append(ratio_line(cases["large_k3"]["report"],
-                            "At k = 3, the (L, 1) axis against the (1, L) one (large shape, conv2d_col / conv2d time)",
-                            "conv2d_col", "conv2d"))
-    lines.append(threads_line(cases["small_k1_determinism"]))
+    lines.append("- " + ratio_line(cases["large_k3"]["report"],
+                                   "At k = 3, the (L, 1) axis against the (1, L) one (large shape, "
+                                   "conv2d_col / conv2d time)", "conv2d_col", "conv2d"))
+    lines.append("- " + threads_line(cases["small_k1_determinism"]))
     worst = max((error_to_reference(c["report"], n) or float("inf"), n, c["id"])
                 for c in cases.values() for n in ran(c["report"]))
-    lines.append(f"Every path of every case stayed within its rigorous rounding bound against the "
+    lines.append(f"- Every path of every case stayed within its rigorous rounding bound against the "
                  f"float64 reference: the largest share used is {fmt(worst[0], 2)} "
                  f"(`{worst[1]}`, {worst[2]})." if worst[0] <= 1 else
-                 f"Not every path stayed within its bound: `{worst[1]}` used {fmt(worst[0], 2)} "
+                 f"- Not every path stayed within its bound: `{worst[1]}` used {fmt(worst[0], 2)} "
                  f"of it ({worst[2]}).")
     return "\n".join(lines) + "\n"
 
@@ -457,11 +461,15 @@ def threads_line(case):
         return (f"Every path gave the same bits on a rerun and at {d['other_threads']} instead of "
                 f"{d['threads']} threads.")
     total = case["report"]["comparisons"][0]["elements"]
-    names = ", ".join(f"`{p['name']}` ({p['other_threads_differing_elements']} of {total} elements "
-                      f"at {d['other_threads']} thread(s), {p['rerun_differing_elements']} on a rerun)"
-                      for p in differing)
-    return (f"Thread count: {names} gave different bits at {d['other_threads']} and {d['threads']} "
-            f"threads; the other {len(d['paths']) - len(differing)} paths the same bits.")
+    by_counts = {}
+    for p in differing:
+        counts = (p["other_threads_differing_elements"], p["rerun_differing_elements"])
+        by_counts.setdefault(counts, []).append(f"`{p['name']}`")
+    parts = [f"{', '.join(names)}: {other:,} of {total:,} elements differ between {d['threads']} "
+             f"and {d['other_threads']} thread(s), {rerun:,} on a rerun"
+             for (other, rerun), names in by_counts.items()]
+    return (f"Thread count: " + "; ".join(parts) + f"; the other {len(d['paths']) - len(differing)} "
+            f"paths gave the same bits at both counts and on a rerun.")
 
 
 def case_table(case):
@@ -649,27 +657,33 @@ echo "Commands (each case's JSON report is in $out/reports/):"
 cat "$out/commands.txt"
 
 if [ "$update_docs" = 1 ]; then
-  # Replaces the marked block of each document; a document without both markers is an error.
+  # Replaces the marked block of each document: the markers are lines of their own (prose may
+  # name them). Both documents are checked before either is written.
   python3 - "$out" "$root" <<'PY'
 import os
+import re
 import sys
 
 out, root = sys.argv[1], sys.argv[2]
 BEGIN, END = "<!-- choosing:begin -->", "<!-- choosing:end -->"
+updates = []
 for document, source in (("README.md", "summary.md"), ("docs/choosing.md", "tables.md")):
     path = os.path.join(root, document)
     with open(path) as f:
         text = f.read()
-    start, stop = text.find(BEGIN), text.find(END)
-    if start < 0 or stop < start or text.count(BEGIN) != 1 or text.count(END) != 1:
-        print(f"choosing.sh: {document}: needs one {BEGIN} and one {END}, in that order", file=sys.stderr)
+    begins = [m.start() for m in re.finditer("^" + re.escape(BEGIN) + "$", text, re.M)]
+    ends = [m.start() for m in re.finditer("^" + re.escape(END) + "$", text, re.M)]
+    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
+        print(f"choosing.sh: {document}: needs one line {BEGIN} and one line {END} after it",
+              file=sys.stderr)
         sys.exit(1)
     with open(os.path.join(out, source)) as f:
         block = f.read()
-    text = text[:start + len(BEGIN)] + "\n" + block + text[stop:]
+    updates.append((document, path, text[:begins[0] + len(BEGIN)] + "\n" + block + text[ends[0]:]))
+for document, path, text in updates:
     with open(path + ".tmp", "w") as f:
         f.write(text)
     os.replace(path + ".tmp", path)
-    print(f"choosing.sh: updated {document} from {out}/{source}", file=sys.stderr)
+    print(f"choosing.sh: updated {document}", file=sys.stderr)
 PY
 fi
