@@ -23,6 +23,7 @@
 # Exit status: 0 done; 1 a run or a check of the tables failed; 2 bad usage.
 # Python 3 (standard library only) turns the reports into tables.
 set -euo pipefail
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
@@ -59,6 +60,11 @@ if [ "$quick" = 1 ] && [ "$update_docs" = 1 ]; then
   exit 2
 fi
 
+# Paths given on the command line are the caller's; the default output is the repository's out/.
+absolute() { case "$1" in /*|"") echo "$1" ;; *) echo "$caller/$1" ;; esac; }
+out=$(absolute "$out")
+binary=$(absolute "$binary")
+tables_from=$(absolute "$tables_from")
 out=${out:-out/choosing-$(date -u +%Y%m%dT%H%M%SZ)}
 out=${out%/}
 if [ -e "$out" ]; then
@@ -77,6 +83,10 @@ if [ -n "$tables_from" ]; then
   done
   cp "$tables_from"/reports/*.json "$stage/reports/"
   quick=$(sed -n 's/^quick: //p' "$stage/machine.txt")
+  if [ "$quick" = 1 ] && [ "$update_docs" = 1 ]; then
+    echo "choosing.sh: --update-docs: $tables_from is a --quick run (its tiny shapes answer nothing)" >&2
+    exit 2
+  fi
   all_paths=$(awk 'NR > 1 && NF == 0 { exit } NR > 1 && $1 != "reference" { print $1 }' \
     "$stage/paths.txt" | paste -sd, -)
 else
@@ -358,7 +368,7 @@ def fastest_cell(report, group):
     slowest = max(paths, key=ms)
     spread = ms(slowest) / ms(best)
     return (f"{best['op']} {fmt(ms(best))} ms, {gflops(report, best):.0f} GFLOP/s"
-            + (f" (slowest: {slowest['op']}, x{spread:.2g})" if len(paths) > 1 else ""))
+            + (f" (slowest: {slowest['op']}, x{spread:.1f})" if len(paths) > 1 else ""))
 
 
 def header(cases, machine):
