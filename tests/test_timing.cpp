@@ -233,3 +233,49 @@ TEST_CASE("a path alone in its timing block on an overloaded host is inconclusiv
   CHECK(conveq::judge_timing(paths[3].baseline, paths[3].current, {}, beside).change ==
         TimingChange::slower);
 }
+
+TEST_CASE("a whole timing block that moved in every problem is caught across the suite",
+          "[timing][check]") {
+  // One problem: conveq's own paths as they were, the oneDNN ones 2x slower.
+  auto paths = problem_paths({1.0, 1.0, 1.0, 2.0, 2.0});
+  paths[3].block = paths[4].block = "oneDNN";
+  const auto move = conveq::block_move(paths, "oneDNN");
+  REQUIRE(move);
+  CHECK(move->alone == Approx(2.0));
+  CHECK(move->against_rest == Approx(2.0));
+  CHECK(conveq::block_move(paths, "XNNPACK") == std::nullopt);  // no such path
+  // Per path, relative to its block, nothing stands out: that is what the suite view is for.
+  CHECK(judge(paths, 3).change == TimingChange::whole_run);
+
+  const conveq::TimingThresholds t;
+  SECTION("the same in 8 problems is a regression of the block") {
+    const std::vector<conveq::BlockMove> moves(8, *move);
+    const auto j = conveq::judge_block(moves, t);
+    CHECK(j.change == TimingChange::slower);
+    CHECK(j.reason.find("slower by 2x than the rest of their problems and 2x alone (medians "
+                        "over 8 problems; 8 above the rest, sign test p = 0.0078)") !=
+          std::string::npos);
+  }
+  SECTION("load: above the rest in some problems, below in others, is not") {
+    std::vector<conveq::BlockMove> moves;
+    for (double r : {2.0, 0.5, 1.8, 0.6, 2.2, 0.4, 1.9, 0.7}) moves.push_back({r, r});
+    CHECK(conveq::judge_block(moves, t).change == TimingChange::none);
+  }
+  SECTION("a factor the sign test does not support is a note; 5 problems can never tell") {
+    std::vector<conveq::BlockMove> mixed(5, *move);
+    mixed.push_back({2, 2});
+    mixed.push_back({0.9, 0.9});
+    mixed.push_back({0.9, 0.9});  // 6 of 8 above: p = 0.29
+    CHECK(conveq::judge_block(mixed, t).change == TimingChange::within_noise);
+    const auto few = conveq::judge_block(std::vector<conveq::BlockMove>(5, *move), t);
+    CHECK(few.change == TimingChange::within_noise);
+    CHECK(few.reason.find("too few problems to tell") != std::string::npos);
+  }
+  SECTION("slower than the rest only because the rest got faster is not the block's") {
+    // The other blocks 2x faster: this one is 2x slower against them, 1x alone.
+    const std::vector<conveq::BlockMove> moves(8, conveq::BlockMove{1.0, 2.0});
+    CHECK(conveq::judge_block(moves, t).change == TimingChange::none);
+    const std::vector<conveq::BlockMove> faster(8, conveq::BlockMove{0.5, 0.5});
+    CHECK(conveq::judge_block(faster, t).change == TimingChange::faster);
+  }
+}

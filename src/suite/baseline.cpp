@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "conveq/check/bound.hpp"
@@ -192,6 +193,14 @@ std::string host_load_of(const ReportView& current, const ReportView& baseline) 
   return cur.empty() || base.empty() ? cur + base : cur + ", " + base;
 }
 
+// Slower is a regression, faster an improvement; within the noise, moved with the run, or
+// inconclusive: a note whose reason says which.
+Change change_of(TimingChange timing) {
+  if (timing == TimingChange::slower) return Change::regression;
+  if (timing == TimingChange::faster) return Change::improvement;
+  return Change::note;
+}
+
 // The block a path was timed in: the library it calls, "" for conveq's own and the reference.
 std::string timing_block(const ReportView& path) {
   const auto backend = path.optional("backend");
@@ -205,7 +214,9 @@ struct ProblemCheck {
   const CheckThresholds& thresholds;
   CheckResult& result;
   bool current_compact = false, baseline_compact = false;  // --compact entries
-  std::string host_load = "";  // host_load_of() the two runs
+  std::string host_load = "";                              // host_load_of() the two runs
+  // Per timing block, how it moved against the rest of each problem (judge_block).
+  std::map<std::string, std::vector<BlockMove>>* block_moves = nullptr;
 
   // A --compact entry's comparisons all passed, and say so once, in the entry's status.
   static std::string comparison_status(const ReportView& c, bool compact) {
@@ -251,12 +262,22 @@ struct ProblemCheck {
     return matched;
   }
 
+  void record_block_moves(const std::vector<TimedPath>& timings) {
+    std::set<std::string> blocks;
+    for (const auto& t : timings) blocks.insert(t.block);
+    for (const auto& block : blocks) {
+      const auto move = block_move(timings, block);
+      if (move && block_moves != nullptr) (*block_moves)[block].push_back(*move);
+    }
+  }
+
   // Each path's time against the baseline's, beyond the noise and relative to how the
   // problem's other paths moved (suite/timing_change.hpp).
   void paths() {
     const std::vector<MatchedPath> matched = match_paths();
     std::vector<TimedPath> timings;
     for (const auto& m : matched) timings.push_back(m.timed);
+    record_block_moves(timings);
     for (size_t i = 0; i < matched.size(); ++i) {
       ++result.paths;
       RunContext run = run_context(timings, i);
@@ -264,10 +285,7 @@ struct ProblemCheck {
       const TimedPath& t = matched[i].timed;
       const TimingJudgement judged = judge_timing(t.baseline, t.current, timing_thresholds(), run);
       if (judged.change == TimingChange::none) continue;
-      // Within the noise, moved with the run, or inconclusive: a note that says which.
-      const Change change = judged.change == TimingChange::slower   ? Change::regression
-                            : judged.change == TimingChange::faster ? Change::improvement
-                                                                    : Change::note;
+      const Change change = change_of(judged.change);
       add(matched[i].name, "median_ms", finite_or_null(t.baseline.median_ms),
           finite_or_null(t.current.median_ms), change, judged.reason);
     }
@@ -471,10 +489,26 @@ void refuse_incomparable(const SuiteView& current, const SuiteView& baseline, bo
   }
 }
 
+// A timing block that moved against the rest of its problems across the suite
+// (suite/timing_change.hpp, judge_block): one row for the block, after the problems' rows.
+void add_block_rows(const std::map<std::string, std::vector<BlockMove>>& block_moves,
+                    const CheckThresholds& thresholds, CheckResult& result) {
+  const TimingThresholds t{thresholds.max_slowdown, thresholds.min_time_ms,
+                           thresholds.significance};
+  for (const auto& [block, moves] : block_moves) {
+    const TimingJudgement judged = judge_block(moves, t);
+    if (judged.change == TimingChange::none) continue;
+    const Change change = change_of(judged.change);
+    result.rows.push_back({"(all problems)", (block.empty() ? "conveq" : block) + " paths",
+                           "median_ms", nullptr, nullptr, change, judged.reason});
+  }
+}
+
 // One problem of the suite: its comparisons, then its verdict, then its paths' timings.
 void check_problem(const SuiteView& current, const ProblemEntry& entry, const SuiteView& baseline,
                    const ProblemEntry& base_entry, const CheckThresholds& thresholds,
-                   CheckResult& result) {
+                   CheckResult& result,
+                   std::map<std::string, std::vector<BlockMove>>& block_moves) {
   const ReportEntry base_read = baseline.file.problem(base_entry.index);
   const std::optional<ReportView> base_report = report_of(baseline.file, base_read);
   if (!base_report) {
@@ -495,6 +529,7 @@ void check_problem(const SuiteView& current, const ProblemEntry& entry, const Su
   check.current_compact = read.view().contains("detail");
   check.baseline_compact = base_read.view().contains("detail");
   check.host_load = host_load_of(*report, *base_report);
+  check.block_moves = &block_moves;
   const size_t first_row = result.rows.size();
   check.comparisons();
   check.verdict(first_row);
@@ -521,9 +556,12 @@ CheckResult check_against_baseline(const SuiteReportFile& current_file,
 
   CheckResult result;
   add_context_notes(current, baseline, result);
+  std::map<std::string, std::vector<BlockMove>> block_moves;
   for (const auto& entry : current.problems) {
-    check_problem(current, entry, baseline, *baseline.find(entry.name), thresholds, result);
+    check_problem(current, entry, baseline, *baseline.find(entry.name), thresholds, result,
+                  block_moves);
   }
+  add_block_rows(block_moves, thresholds, result);
   return result;
 }
 

@@ -1,5 +1,6 @@
 #include "conveq/suite/timing_change.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "conveq/core/format.hpp"
@@ -121,6 +122,69 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
     return {direction, head + "; no other path of the problem to compare the run with"};
   }
   return relative_to_run(baseline, current, t, run, direction, head);
+}
+
+namespace {
+
+// Two-sided sign test: the probability of a split at least as uneven as `above` of `n`.
+double sign_test_p(size_t above, size_t n) {
+  const size_t extreme = std::max(above, n - above);
+  double tail = 0, choose = 1;  // C(n, 0)
+  for (size_t k = 0; k <= n; ++k) {
+    if (k >= extreme) tail += choose;
+    choose = choose * static_cast<double>(n - k) / static_cast<double>(k + 1);
+  }
+  return std::min(1.0, 2 * tail / std::pow(2.0, static_cast<double>(n)));
+}
+
+double median_ratio(const std::vector<TimedPath>& paths, const std::string& block, bool inside) {
+  std::vector<double> ratios;
+  for (const auto& p : paths) {
+    const double base = p.baseline.median_ms, cur = p.current.median_ms;
+    if ((p.block == block) == inside && usable(base) && usable(cur)) ratios.push_back(cur / base);
+  }
+  return ratios.empty() ? 0 : median_of(std::move(ratios));
+}
+
+}  // namespace
+
+std::optional<BlockMove> block_move(const std::vector<TimedPath>& paths, const std::string& block) {
+  const double in_block = median_ratio(paths, block, true);
+  const double rest = median_ratio(paths, block, false);
+  if (!usable(in_block) || !usable(rest)) return std::nullopt;
+  return BlockMove{in_block, in_block / rest};
+}
+
+TimingJudgement judge_block(const std::vector<BlockMove>& moves, const TimingThresholds& t) {
+  if (moves.empty()) return {};
+  std::vector<double> alone, against_rest;
+  size_t above = 0;
+  for (const auto& m : moves) {
+    alone.push_back(m.alone);
+    against_rest.push_back(m.against_rest);
+    above += m.against_rest > 1 ? 1 : 0;
+  }
+  const double factor = median_of(against_rest), own = median_of(alone);
+  const bool slower = factor > t.max_slowdown && own > t.max_slowdown;
+  const bool faster = factor * t.max_slowdown < 1 && own * t.max_slowdown < 1;
+  if (!slower && !faster) return {};
+  const size_t n = moves.size();
+  const double p = sign_test_p(above, n);
+  const std::string what = std::string(slower ? "slower" : "faster") + " by " +
+                           factor_text(slower ? factor : 1 / factor) +
+                           " than the rest of their problems and " +
+                           factor_text(slower ? own : 1 / own) + " alone (medians over " +
+                           std::to_string(n) + " problems; " + std::to_string(above) +
+                           " above the rest, sign test p = " + format_number(p, "%.2g");
+  if (p >= t.significance) {
+    return {TimingChange::within_noise, what + " >= " + format_number(t.significance, "%g") +
+                                            "): not consistent enough" +
+                                            (n < 6 ? ", too few problems to tell" : "")};
+  }
+  return {slower ? TimingChange::slower : TimingChange::faster,
+          what +
+              "): the whole block moved in most problems, a change of its code or library, "
+              "not load"};
 }
 
 }  // namespace conveq

@@ -77,4 +77,24 @@ struct TimingJudgement {
 TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& current,
                              const TimingThresholds& thresholds, const RunContext& run = {});
 
+// A whole timing block that moved against the rest of its problems, across the suite: what the
+// rule above cannot see (a library update or a compiler flag that slows all of a block's paths
+// alike moves its block-mates too). Load strikes blocks at random moments; a code change
+// strikes the same block in every problem.
+// How the paths of `block` moved in one problem: `alone`, the median of their current /
+// baseline medians; `against_rest`, that over the same median of the problem's other paths.
+struct BlockMove {
+  double alone = 1, against_rest = 1;
+};
+// nullopt when either side has no path with finite positive medians.
+std::optional<BlockMove> block_move(const std::vector<TimedPath>& paths, const std::string& block);
+// One BlockMove per problem: `slower` when the median of `against_rest` is above the factor,
+// a two-sided sign test (how many are above 1) rejects "as often above as below" at the
+// significance level, and the median of `alone` is above the factor too (the block itself got
+// slower: when another block got faster, this one is slower only against it); `faster` the
+// same way round; else none, or within_noise when only the sign test disagrees. Needs 6
+// problems or more to ever reject at 0.05 (2 / 2^6 = 0.031), and says so when there are fewer.
+TimingJudgement judge_block(const std::vector<BlockMove>& moves,
+                            const TimingThresholds& thresholds);
+
 }  // namespace conveq
