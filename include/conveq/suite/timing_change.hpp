@@ -12,9 +12,10 @@
 //      all of them). The paths of one problem are timed within a second or so, round robin,
 //      so load on the host slows them alike, and a run on a loaded machine differs from
 //      another by more than either run's own samples show; one path's regression does not
-//      move the others. A path that passes 1 and 2 but not 3
-//      moved with its problem: `whole_run`, a note, not a regression (load or a slower
-//      machine; a change that slows most paths of a problem alike looks the same).
+//      move the others. A path that passes 1 and 2 but not 3 moved with its problem:
+//      `whole_run`, a note, not a regression (load or a slower machine). A change that slows
+//      a whole block alike looks the same per problem; judge_block below finds it across
+//      the suite.
 // Reports without samples (before timing.samples_ms), or with too few for the test to ever
 // reject at the level (one sample each; 2 / C(n1 + n2, n1) above the level), fall back to
 // the factors alone, and the reason says so. A problem with no other path to compare with
