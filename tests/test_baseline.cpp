@@ -12,6 +12,7 @@
 #include "conveq/core/error.hpp"
 #include "conveq/report/json.hpp"
 #include "conveq/suite/suite_run.hpp"
+#include "steady_samples.hpp"
 
 namespace {
 
@@ -118,6 +119,57 @@ TEST_CASE("an injected slowdown is a regression, and the reverse is an improveme
   conveq::CheckThresholds tolerant;
   tolerant.max_slowdown = 2 + 1.0 / baseline_ms;
   CHECK(rows(check(slow, real_report(), tolerant), Change::regression).empty());
+}
+
+namespace {
+// real_report() with steady samples: path i of each problem at (i + 1) ms, so that every time
+// change below is far above --min-time-ms and the samples are as clean as the test needs; and
+// a quiet host (load 0.5 on 2 hardware threads), whatever the machine running the test did.
+json steady_report() {
+  json report = real_report();
+  for (auto& problem : report["problems"]) {
+    double ms = 1;
+    for (auto& p : problem["report"]["paths"]) set_steady_samples(p, ms++);
+    problem["report"]["host"]["load_average"] = {0.5, 0.5, 0.5};
+    problem["report"]["host"]["hardware_threads"] = 2;
+  }
+  return report;
+}
+}  // namespace
+
+TEST_CASE("a loaded run is judged relative to the run: a slowed path fails, the load does not",
+          "[check]") {
+  const json baseline = steady_report();
+  REQUIRE(baseline["problems"][1]["report"]["paths"].size() >= 3);
+  SECTION("every path 1.7x slower (a loaded machine): notes that say so, no regression") {
+    json loaded = baseline;
+    scale_steady(loaded, 1.7);
+    loaded["problems"][1]["report"]["host"]["load_average"] = {4.2, 3, 2};
+    loaded["problems"][1]["report"]["host"]["hardware_threads"] = 2;
+    const auto result = check(loaded, baseline);
+    CHECK(result.exit_status() == conveq::kExitPassed);
+    CHECK(rows(result, Change::regression).empty());
+    const auto notes = rows(result, Change::note);
+    REQUIRE(notes.size() == static_cast<size_t>(result.paths));
+    CHECK(notes[0].reason.find("the whole problem moved") != std::string::npos);
+    INFO(notes.back().problem << ": " << notes.back().reason);
+    CHECK(notes.back().reason.find("(current run load 4.2 on 2 hardware threads)") !=
+          std::string::npos);
+  }
+  SECTION("one path 2x slower in the same loaded run: exactly that path regresses") {
+    json loaded = baseline;
+    scale_steady(loaded, 1.7, "k3", "conv1d/im2col", 3.4);
+    const auto result = check(loaded, baseline);
+    CHECK(result.exit_status() == conveq::kExitFailed);
+    const auto regressions = rows(result, Change::regression);
+    REQUIRE(regressions.size() == 1);
+    CHECK(regressions[0].problem == "k3");
+    CHECK(regressions[0].subject == "conv1d/im2col");
+    CHECK(regressions[0].reason.find("2x relative to the run") != std::string::npos);
+    CHECK(conveq::format_check(result, {})
+              .find("beyond the noise at p < 0.05 and relative to "
+                    "the run") != std::string::npos);
+  }
 }
 
 TEST_CASE("time changes below --min-time-ms are noise", "[check]") {

@@ -7,6 +7,7 @@
 
 #include "cli_runner.hpp"
 #include "conveq/suite/suite.hpp"
+#include "steady_samples.hpp"
 
 namespace {
 
@@ -202,6 +203,57 @@ TEST_CASE("check: identical reports pass, injected regressions fail", "[cli][che
       run_conveq("check " + (dir / "worse.json").string() + " --baseline " + baseline);
   CHECK(grew.exit_status == 1);
   CHECK(grew.out.find("max_scaled_error_u") != std::string::npos);
+}
+
+// The issue's acceptance case, without timing asserts: a problem whose paths run in
+// milliseconds, its report as run, then copies with steady samples (steady_samples.hpp), so
+// that the outcome depends on the rule alone.
+TEST_CASE("check: a 2x slowdown of one path fails, also in a loaded run, and the load alone passes",
+          "[cli][check]") {
+  const auto dir = fresh_directory("check_loaded");
+  const auto suite = dir / "suite";
+  std::ofstream(suite) << "milliseconds: --in 32 --out 32 --length 2000 --kernel 3 "
+                          "--padding same --repeat 5 --warmup 1\n";
+  const auto [run, report] = run_suite(suite.string(), dir / "run.json");
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_status == 0);
+  json baseline = report;
+  scale_steady(baseline, 1);
+  baseline["problems"][0]["report"]["host"]["load_average"] = {0.5, 0.5, 0.5};  // quiet,
+  baseline["problems"][0]["report"]["host"]["hardware_threads"] = 2;  // whatever the machine did
+  write_json(dir / "baseline.json", baseline);
+  const auto& paths = baseline["problems"][0]["report"]["paths"];
+  REQUIRE(paths.size() >= 3);
+  const std::string slowed = paths[0]["name"];
+  auto check = [&](const std::string& name, double load, double slow_factor) {
+    json current = baseline;
+    scale_steady(current, load, "milliseconds", slowed, slow_factor);
+    write_json(dir / name, current);
+    return run_conveq("check " + (dir / name).string() + " --baseline " +
+                      (dir / "baseline.json").string() + " --min-time-ms 0");
+  };
+
+  const CliResult quiet_2x = check("quiet_2x.json", 1, 2);
+  INFO(quiet_2x.out);
+  CHECK(quiet_2x.exit_status == 1);
+  CHECK(quiet_2x.out.find("REGRESSION  milliseconds " + slowed) != std::string::npos);
+  CHECK(quiet_2x.out.find("2x relative to the run") != std::string::npos);
+
+  const CliResult loaded_2x = check("loaded_2x.json", 1.6, 3.2);
+  INFO(loaded_2x.out);
+  CHECK(loaded_2x.exit_status == 1);
+  CHECK(loaded_2x.out.find(": 1 regression, ") != std::string::npos);
+
+  const CliResult loaded = check("loaded.json", 1.6, 1.6);
+  INFO(loaded.out);
+  CHECK(loaded.exit_status == 0);
+  CHECK(loaded.out.find("the whole problem moved") != std::string::npos);
+  CHECK(loaded.out.find(": 0 regressions, ") != std::string::npos);
+
+  // The report as run, against itself, passes whatever the machine did.
+  CHECK(run_conveq("check " + (dir / "run.json").string() + " --baseline " +
+                   (dir / "run.json").string())
+            .exit_status == 0);
 }
 
 TEST_CASE("check: incompatible reports exit 2 and say why", "[cli][check]") {

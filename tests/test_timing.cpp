@@ -1,6 +1,7 @@
 // Timing summaries, the Mann-Whitney U test, and the noise-aware slowdown rule of `check`.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "conveq/core/rank_test.hpp"
@@ -96,5 +97,185 @@ TEST_CASE("a slowdown counts only beyond the noise of both runs", "[timing][chec
     const auto one = conveq::judge_timing(timing({1.0}), timing({2.0}), t);
     CHECK(one.change == TimingChange::slower);
     CHECK(one.reason.find("1 and 1 samples are too few") != std::string::npos);
+  }
+}
+
+namespace {
+// Five steady samples around `ms`, in a fixed order.
+PathTiming steady(double ms) {
+  return timing({ms * 1.00, ms * 1.02, ms * 0.98, ms * 1.01, ms * 0.99});
+}
+
+// A problem's paths (baseline, current): medians 1, 2, 4, ... ms in the baseline, each
+// current one the baseline's times `factors[i]`; all in conveq's own timing block.
+std::vector<conveq::TimedPath> problem_paths(const std::vector<double>& factors) {
+  std::vector<conveq::TimedPath> paths;
+  double ms = 1;
+  for (double f : factors) {
+    paths.push_back({steady(ms), steady(ms * f), ""});
+    ms *= 2;
+  }
+  return paths;
+}
+
+conveq::TimingJudgement judge(const std::vector<conveq::TimedPath>& paths, size_t i) {
+  return conveq::judge_timing(paths[i].baseline, paths[i].current, {},
+                              conveq::run_context(paths, i));
+}
+}  // namespace
+
+TEST_CASE("the run's context is the median move of the problem's other paths", "[timing][check]") {
+  const auto paths = problem_paths({1.0, 1.2, 1.4, 10.0});
+  // Without path 3: the median of 1.0, 1.2, 1.4; path 3's own 10x does not count.
+  const auto run = conveq::run_context(paths, 3);
+  CHECK(run.other_paths == 3);
+  CHECK(run.factor == Approx(1.2));
+  // Without path 0: 1.2, 1.4, 10 -> 1.4; one outlier among the others does not move it.
+  CHECK(conveq::run_context(paths, 0).factor == Approx(1.4));
+  // Paths without a finite positive median in both runs do not count.
+  auto broken = paths;
+  broken[1].current.median_ms = std::numeric_limits<double>::infinity();
+  broken[2].baseline.median_ms = 0;
+  CHECK(conveq::run_context(broken, 3).other_paths == 1);
+  CHECK(conveq::run_context(problem_paths({2.0}), 0).other_paths == 0);
+}
+
+TEST_CASE("the run's context is the path's timing block when the block has other paths",
+          "[timing][check]") {
+  // Two oneDNN paths slowed 3x together (their block ran in a busy moment), conveq's own not.
+  auto paths = problem_paths({1.0, 1.0, 1.0, 3.0, 3.0});
+  paths[3].block = paths[4].block = "oneDNN";
+  const auto onednn = conveq::run_context(paths, 3);
+  CHECK(onednn.factor == Approx(3.0));
+  CHECK(onednn.others == "its 1 other oneDNN path");
+  CHECK(judge(paths, 3).change == TimingChange::whole_run);
+  CHECK(conveq::run_context(paths, 0).others == "its 2 other conveq paths");
+  CHECK(conveq::run_context(paths, 0).factor == Approx(1.0));
+  // Alone in its block: the problem's other paths.
+  paths[4].block = "XNNPACK";
+  const auto alone = conveq::run_context(paths, 4);
+  CHECK(alone.others == "its 4 other paths");
+  CHECK(alone.factor == Approx(1.0));  // median of 1, 1, 1, 3
+}
+
+TEST_CASE("a slowdown counts only when it stands out from the rest of its run", "[timing][check]") {
+  SECTION("one path 2x slower on a quiet machine is a regression, relative to the run 2x") {
+    const auto paths = problem_paths({1.0, 1.01, 2.0, 0.99, 1.0});
+    const auto j = judge(paths, 2);
+    CHECK(j.change == TimingChange::slower);
+    CHECK(j.reason.find("slower by 2x, beyond the noise (Mann-Whitney p = 0.0079), and 2x "
+                        "relative to the run (its 4 other conveq paths: 1x their baseline time") !=
+          std::string::npos);
+    for (size_t i : {0, 1, 3, 4}) CHECK(judge(paths, i).change == TimingChange::none);
+  }
+  SECTION("a loaded run that slowed every path 1.7x is noise, and says so") {
+    const auto paths = problem_paths({1.7, 1.75, 1.65, 1.7, 1.72});
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const auto j = judge(paths, i);
+      CHECK(j.change == TimingChange::whole_run);
+      CHECK(j.reason.find("the whole problem moved, load or a slower machine") !=
+            std::string::npos);
+    }
+    // The rule of the previous release (factor and samples only) called each one slower.
+    CHECK(conveq::judge_timing(paths[0].baseline, paths[0].current, {}).change ==
+          TimingChange::slower);
+  }
+  SECTION("one path 2x slower in a run loaded 1.7x is still a regression") {
+    const auto paths = problem_paths({1.7, 1.75, 3.4, 1.65, 1.7});
+    const auto j = judge(paths, 2);
+    CHECK(j.change == TimingChange::slower);
+    CHECK(j.reason.find("slower by 3.4x") != std::string::npos);
+    CHECK(j.reason.find("2x relative to the run (its 4 other conveq paths: 1.7x") !=
+          std::string::npos);
+    for (size_t i : {0, 1, 3, 4}) CHECK(judge(paths, i).change == TimingChange::whole_run);
+  }
+  SECTION("faster works the same way round") {
+    const auto paths = problem_paths({1.0, 1.0, 0.4, 1.0});
+    CHECK(judge(paths, 2).change == TimingChange::faster);
+    const auto quieter = problem_paths({0.5, 0.5, 0.5, 0.5});
+    CHECK(judge(quieter, 1).change == TimingChange::whole_run);
+  }
+  SECTION("the host's load is named when the run was busy") {
+    const auto paths = problem_paths({1.7, 1.7, 1.7});
+    auto run = conveq::run_context(paths, 0);
+    run.host_load = "current run load 4.2 on 2 hardware threads";
+    const auto j = conveq::judge_timing(paths[0].baseline, paths[0].current, {}, run);
+    CHECK(j.reason.find("(current run load 4.2 on 2 hardware threads)") != std::string::npos);
+  }
+  SECTION("a problem of one path falls back to the factor and the samples, and says so") {
+    const auto paths = problem_paths({2.0});
+    const auto j = judge(paths, 0);
+    CHECK(j.change == TimingChange::slower);
+    CHECK(j.reason.find("no other path of the problem to compare the run with") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("a path alone in its timing block on an overloaded host is inconclusive",
+          "[timing][check]") {
+  auto paths = problem_paths({1.0, 1.0, 1.0, 3.0});
+  paths[3].block = "oneDNN";
+  auto run = conveq::run_context(paths, 3);
+  CHECK_FALSE(run.same_block);
+  CHECK(conveq::judge_timing(paths[3].baseline, paths[3].current, {}, run).change ==
+        TimingChange::slower);
+  run.host_load = "baseline run load 14 on 2 hardware threads";
+  const auto j = conveq::judge_timing(paths[3].baseline, paths[3].current, {}, run);
+  CHECK(j.change == TimingChange::inconclusive);
+  CHECK(j.reason.find("inconclusive: no other path was timed in its block, and the host was "
+                      "overloaded (baseline run load 14 on 2 hardware threads)") !=
+        std::string::npos);
+  // With a block-mate timed beside it, the load does not matter: 3x against 1x is the path's.
+  paths[2].block = "oneDNN";
+  auto beside = conveq::run_context(paths, 3);
+  CHECK(beside.same_block);
+  beside.host_load = run.host_load;
+  CHECK(conveq::judge_timing(paths[3].baseline, paths[3].current, {}, beside).change ==
+        TimingChange::slower);
+}
+
+TEST_CASE("a whole timing block that moved in every problem is caught across the suite",
+          "[timing][check]") {
+  // One problem: conveq's own paths as they were, the oneDNN ones 2x slower.
+  auto paths = problem_paths({1.0, 1.0, 1.0, 2.0, 2.0});
+  paths[3].block = paths[4].block = "oneDNN";
+  const auto move = conveq::block_move(paths, "oneDNN");
+  REQUIRE(move);
+  CHECK(move->alone == Approx(2.0));
+  CHECK(move->against_rest == Approx(2.0));
+  CHECK(conveq::block_move(paths, "XNNPACK") == std::nullopt);  // no such path
+  // Per path, relative to its block, nothing stands out: that is what the suite view is for.
+  CHECK(judge(paths, 3).change == TimingChange::whole_run);
+
+  const conveq::TimingThresholds t;
+  SECTION("the same in 8 problems is a regression of the block") {
+    const std::vector<conveq::BlockMove> moves(8, *move);
+    const auto j = conveq::judge_block(moves, t);
+    CHECK(j.change == TimingChange::slower);
+    CHECK(j.reason.find("slower by 2x than the rest of their problems and 2x alone (medians "
+                        "over 8 problems; 8 above the rest, sign test p = 0.0078)") !=
+          std::string::npos);
+  }
+  SECTION("load: above the rest in some problems, below in others, is not") {
+    std::vector<conveq::BlockMove> moves;
+    for (double r : {2.0, 0.5, 1.8, 0.6, 2.2, 0.4, 1.9, 0.7}) moves.push_back({r, r});
+    CHECK(conveq::judge_block(moves, t).change == TimingChange::none);
+  }
+  SECTION("a factor the sign test does not support is a note; 5 problems can never tell") {
+    std::vector<conveq::BlockMove> mixed(5, *move);
+    mixed.push_back({2, 2});
+    mixed.push_back({0.9, 0.9});
+    mixed.push_back({0.9, 0.9});  // 6 of 8 above: p = 0.29
+    CHECK(conveq::judge_block(mixed, t).change == TimingChange::within_noise);
+    const auto few = conveq::judge_block(std::vector<conveq::BlockMove>(5, *move), t);
+    CHECK(few.change == TimingChange::within_noise);
+    CHECK(few.reason.find("too few problems to tell") != std::string::npos);
+  }
+  SECTION("slower than the rest only because the rest got faster is not the block's") {
+    // The other blocks 2x faster: this one is 2x slower against them, 1x alone.
+    const std::vector<conveq::BlockMove> moves(8, conveq::BlockMove{1.0, 2.0});
+    CHECK(conveq::judge_block(moves, t).change == TimingChange::none);
+    const std::vector<conveq::BlockMove> faster(8, conveq::BlockMove{0.5, 0.5});
+    CHECK(conveq::judge_block(faster, t).change == TimingChange::faster);
   }
 }

@@ -49,6 +49,7 @@ std::string format_check(const CheckResult& result, const CheckThresholds& thres
   out << "check: " << result.problems << " problems, " << result.comparisons << " comparisons, "
       << result.paths << " paths (max slowdown " << format_number(thresholds.max_slowdown)
       << "x beyond the noise at p < " << format_number(thresholds.significance, "%g")
+      << " and relative to the run"
       << ", max error growth " << format_number(thresholds.max_error_growth)
       << "x): " << regressions << (regressions == 1 ? " regression, " : " regressions, ");
   if (mistrusted > 0) out << mistrusted << " newly mistrusted, ";

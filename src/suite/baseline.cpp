@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "conveq/check/bound.hpp"
@@ -171,6 +172,41 @@ PathTiming path_timing(const ReportView& timing) {
   return t;
 }
 
+// The 1-minute load average of a report's host against its hardware threads, when it was
+// above them (other work competed with the timings), e.g. "load 4.2 on 2 hardware threads";
+// empty otherwise, and for reports without a load average.
+std::string busy_host(const ReportView& report, const std::string& which) {
+  const auto host = report.optional("host");
+  const auto load = host ? host->optional("load_average") : std::nullopt;
+  if (!load || load->is_null()) return "";
+  const std::vector<ReportView> averages = load->items();
+  const double threads = static_cast<double>((*host)["hardware_threads"].count());
+  if (averages.empty() || averages[0].number() <= threads) return "";
+  return which + " load " + format_number(averages[0].number(), "%.3g") + " on " +
+         format_number(threads, "%g") + " hardware threads";
+}
+
+// Both runs' busy_host(), for a path's reason.
+std::string host_load_of(const ReportView& current, const ReportView& baseline) {
+  const std::string cur = busy_host(current, "current run"),
+                    base = busy_host(baseline, "baseline run");
+  return cur.empty() || base.empty() ? cur + base : cur + ", " + base;
+}
+
+// Slower is a regression, faster an improvement; within the noise, moved with the run, or
+// inconclusive: a note whose reason says which.
+Change change_of(TimingChange timing) {
+  if (timing == TimingChange::slower) return Change::regression;
+  if (timing == TimingChange::faster) return Change::improvement;
+  return Change::note;
+}
+
+// The block a path was timed in: the library it calls, "" for conveq's own and the reference.
+std::string timing_block(const ReportView& path) {
+  const auto backend = path.optional("backend");
+  return backend ? (*backend)["library"].string() : "";
+}
+
 struct ProblemCheck {
   const std::string& name;
   const ReportView& current;  // compare reports
@@ -178,6 +214,9 @@ struct ProblemCheck {
   const CheckThresholds& thresholds;
   CheckResult& result;
   bool current_compact = false, baseline_compact = false;  // --compact entries
+  std::string host_load = "";                              // host_load_of() the two runs
+  // Per timing block, how it moved against the rest of each problem (judge_block).
+  std::map<std::string, std::vector<BlockMove>>* block_moves = nullptr;
 
   // A --compact entry's comparisons all passed, and say so once, in the entry's status.
   static std::string comparison_status(const ReportView& c, bool compact) {
@@ -193,33 +232,62 @@ struct ProblemCheck {
     return {thresholds.max_slowdown, thresholds.min_time_ms, thresholds.significance};
   }
 
-  void paths() {
+  // The paths found in both reports, in the baseline's order, with their timings.
+  struct MatchedPath {
+    std::string name;
+    TimedPath timed;
+  };
+
+  std::vector<MatchedPath> match_paths() {
     auto current_paths = unique_by(current["paths"], path_name, "path");
     unique_by(baseline["paths"], path_name, "path");
+    std::vector<MatchedPath> matched;
     for (const auto& base_path : baseline["paths"].items()) {
       const std::string path = base_path["name"].string();
-      const double base_ms = number_or_inf(base_path["timing"]["median_ms"]);
       const auto found = current_paths.find(path);
       if (found == current_paths.end()) {
-        add(path, "median_ms", finite_or_null(base_ms), nullptr, Change::regression,
-            "no longer run");
+        add(path, "median_ms", finite_or_null(number_or_inf(base_path["timing"]["median_ms"])),
+            nullptr, Change::regression, "no longer run");
         continue;
       }
-      ++result.paths;
-      const PathTiming base_timing = path_timing(base_path["timing"]);
-      const PathTiming cur_timing = path_timing(found->second["timing"]);
+      matched.push_back({path,
+                         {path_timing(base_path["timing"]), path_timing(found->second["timing"]),
+                          timing_block(found->second)}});
       current_paths.erase(found);
-      const TimingJudgement judged = judge_timing(base_timing, cur_timing, timing_thresholds());
-      if (judged.change == TimingChange::none) continue;
-      const Change change = judged.change == TimingChange::slower   ? Change::regression
-                            : judged.change == TimingChange::faster ? Change::improvement
-                                                                    : Change::note;
-      add(path, "median_ms", finite_or_null(base_timing.median_ms),
-          finite_or_null(cur_timing.median_ms), change, judged.reason);
     }
     for (const auto& [path, p] : current_paths) {
       add(path, "median_ms", nullptr, finite_or_null(number_or_inf(p["timing"]["median_ms"])),
           Change::note, "new path, not in the baseline");
+    }
+    return matched;
+  }
+
+  void record_block_moves(const std::vector<TimedPath>& timings) {
+    std::set<std::string> blocks;
+    for (const auto& t : timings) blocks.insert(t.block);
+    for (const auto& block : blocks) {
+      const auto move = block_move(timings, block);
+      if (move && block_moves != nullptr) (*block_moves)[block].push_back(*move);
+    }
+  }
+
+  // Each path's time against the baseline's, beyond the noise and relative to how the
+  // problem's other paths moved (suite/timing_change.hpp).
+  void paths() {
+    const std::vector<MatchedPath> matched = match_paths();
+    std::vector<TimedPath> timings;
+    for (const auto& m : matched) timings.push_back(m.timed);
+    record_block_moves(timings);
+    for (size_t i = 0; i < matched.size(); ++i) {
+      ++result.paths;
+      RunContext run = run_context(timings, i);
+      run.host_load = host_load;
+      const TimedPath& t = matched[i].timed;
+      const TimingJudgement judged = judge_timing(t.baseline, t.current, timing_thresholds(), run);
+      if (judged.change == TimingChange::none) continue;
+      const Change change = change_of(judged.change);
+      add(matched[i].name, "median_ms", finite_or_null(t.baseline.median_ms),
+          finite_or_null(t.current.median_ms), change, judged.reason);
     }
   }
 
@@ -421,10 +489,26 @@ void refuse_incomparable(const SuiteView& current, const SuiteView& baseline, bo
   }
 }
 
+// A timing block that moved against the rest of its problems across the suite
+// (suite/timing_change.hpp, judge_block): one row for the block, after the problems' rows.
+void add_block_rows(const std::map<std::string, std::vector<BlockMove>>& block_moves,
+                    const CheckThresholds& thresholds, CheckResult& result) {
+  const TimingThresholds t{thresholds.max_slowdown, thresholds.min_time_ms,
+                           thresholds.significance};
+  for (const auto& [block, moves] : block_moves) {
+    const TimingJudgement judged = judge_block(moves, t);
+    if (judged.change == TimingChange::none) continue;
+    const Change change = change_of(judged.change);
+    result.rows.push_back({"(all problems)", (block.empty() ? "conveq" : block) + " paths",
+                           "median_ms", nullptr, nullptr, change, judged.reason});
+  }
+}
+
 // One problem of the suite: its comparisons, then its verdict, then its paths' timings.
 void check_problem(const SuiteView& current, const ProblemEntry& entry, const SuiteView& baseline,
                    const ProblemEntry& base_entry, const CheckThresholds& thresholds,
-                   CheckResult& result) {
+                   CheckResult& result,
+                   std::map<std::string, std::vector<BlockMove>>& block_moves) {
   const ReportEntry base_read = baseline.file.problem(base_entry.index);
   const std::optional<ReportView> base_report = report_of(baseline.file, base_read);
   if (!base_report) {
@@ -444,6 +528,8 @@ void check_problem(const SuiteView& current, const ProblemEntry& entry, const Su
   ProblemCheck check{entry.name, *report, *base_report, thresholds, result};
   check.current_compact = read.view().contains("detail");
   check.baseline_compact = base_read.view().contains("detail");
+  check.host_load = host_load_of(*report, *base_report);
+  check.block_moves = &block_moves;
   const size_t first_row = result.rows.size();
   check.comparisons();
   check.verdict(first_row);
@@ -470,9 +556,12 @@ CheckResult check_against_baseline(const SuiteReportFile& current_file,
 
   CheckResult result;
   add_context_notes(current, baseline, result);
+  std::map<std::string, std::vector<BlockMove>> block_moves;
   for (const auto& entry : current.problems) {
-    check_problem(current, entry, baseline, *baseline.find(entry.name), thresholds, result);
+    check_problem(current, entry, baseline, *baseline.find(entry.name), thresholds, result,
+                  block_moves);
   }
+  add_block_rows(block_moves, thresholds, result);
   return result;
 }
 

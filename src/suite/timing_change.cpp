@@ -1,9 +1,11 @@
 #include "conveq/suite/timing_change.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "conveq/core/format.hpp"
 #include "conveq/core/rank_test.hpp"
+#include "conveq/core/timing.hpp"
 
 namespace conveq {
 namespace {
@@ -16,10 +18,89 @@ std::string p_text(double p) {
   return "Mann-Whitney p = " + format_number(p, "%.2g");
 }
 
+bool usable(double ms) {
+  return std::isfinite(ms) && ms > 0;
+}
+
+// The samples test: its p-value, or why the samples cannot say (the factor then decides).
+struct SampleTest {
+  std::optional<double> p_value;
+  std::string why_not;
+};
+
+// The current samples are divided by `scale` first: 1 for the path as timed, the run's factor
+// for the path relative to its run.
+SampleTest sample_test(const PathTiming& baseline, const PathTiming& current, double scale,
+                       const TimingThresholds& t) {
+  if (!baseline.samples_ms || !current.samples_ms || baseline.samples_ms->empty() ||
+      current.samples_ms->empty()) {
+    return {std::nullopt, "no samples in a report to test against the noise"};
+  }
+  const size_t n_base = baseline.samples_ms->size(), n_cur = current.samples_ms->size();
+  if (smallest_p_value(n_base, n_cur) >= t.significance) {
+    return {std::nullopt, std::to_string(n_base) + " and " + std::to_string(n_cur) +
+                              " samples are too few to test against the noise"};
+  }
+  std::vector<double> scaled = *current.samples_ms;
+  for (double& s : scaled) s /= scale;
+  return {mann_whitney(scaled, *baseline.samples_ms).p_value, ""};
+}
+
+// 3.: a change beyond the noise (`head` says so) is the path's own only when it stands out
+// from how the problem's other paths moved.
+TimingJudgement relative_to_run(const PathTiming& baseline, const PathTiming& current,
+                                const TimingThresholds& t, const RunContext& run,
+                                TimingChange direction, const std::string& head) {
+  const double scaled = current.median_ms / run.factor;
+  const double relative =
+      direction == TimingChange::slower ? scaled / baseline.median_ms : baseline.median_ms / scaled;
+  const SampleTest test = sample_test(baseline, current, run.factor, t);
+  const bool beyond =
+      relative > t.max_slowdown && (!test.p_value || *test.p_value < t.significance);
+  const std::string numbers = factor_text(relative) + " relative to the run (" + run.others + ": " +
+                              factor_text(run.factor) + " their baseline time" +
+                              (test.p_value ? ", " + p_text(*test.p_value) : "") + ")";
+  if (beyond && !run.same_block && !run.host_load.empty()) {
+    return {TimingChange::inconclusive,
+            head + ", and " + numbers + ", but inconclusive: no other path was timed in its " +
+                "block, and the host was overloaded (" + run.host_load + ")"};
+  }
+  if (beyond) return {direction, head + ", and " + numbers};
+  return {TimingChange::whole_run,
+          head + ", but only " + numbers + ": the whole problem moved, load or a slower " +
+              "machine, not this path" + (run.host_load.empty() ? "" : " (" + run.host_load + ")")};
+}
+
 }  // namespace
 
+RunContext run_context(const std::vector<TimedPath>& paths, size_t except) {
+  auto ratios_of = [&](bool same_block) {
+    std::vector<double> ratios;
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const double base = paths[i].baseline.median_ms, cur = paths[i].current.median_ms;
+      const bool in_scope = !same_block || paths[i].block == paths[except].block;
+      if (i != except && in_scope && usable(base) && usable(cur)) ratios.push_back(cur / base);
+    }
+    return ratios;
+  };
+  std::vector<double> ratios = ratios_of(true);
+  const bool block = !ratios.empty();
+  if (!block) ratios = ratios_of(false);
+  RunContext run;
+  run.same_block = block;
+  run.other_paths = static_cast<int>(ratios.size());
+  const std::string& library = paths[except].block;
+  run.others = "its " + std::to_string(run.other_paths) + " other " +
+               (!block            ? ""
+                : library.empty() ? "conveq "
+                                  : library + " ") +
+               (run.other_paths == 1 ? "path" : "paths");
+  if (!ratios.empty()) run.factor = median_of(std::move(ratios));
+  return run;
+}
+
 TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& current,
-                             const TimingThresholds& t) {
+                             const TimingThresholds& t, const RunContext& run) {
   const double base = baseline.median_ms, cur = current.median_ms;
   const bool slower = cur > t.max_slowdown * base && cur - base >= t.min_time_ms;
   const bool faster = base > t.max_slowdown * cur && base - cur >= t.min_time_ms;
@@ -27,22 +108,83 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
   const TimingChange direction = slower ? TimingChange::slower : TimingChange::faster;
   const std::string what = std::string(slower ? "slower" : "faster") + " by " +
                            factor_text(slower ? cur / base : base / cur);
-  if (!baseline.samples_ms || !current.samples_ms || baseline.samples_ms->empty() ||
-      current.samples_ms->empty()) {
-    return {direction, what + " (more than " + factor_text(t.max_slowdown) +
-                           "; no samples in a report to test against the noise)"};
+  const SampleTest test = sample_test(baseline, current, 1, t);
+  if (test.p_value && *test.p_value >= t.significance) {
+    return {TimingChange::within_noise, what + " in medians, within the noise of both runs (" +
+                                            p_text(*test.p_value) +
+                                            " >= " + format_number(t.significance, "%g") + ")"};
   }
-  const size_t n_base = baseline.samples_ms->size(), n_cur = current.samples_ms->size();
-  if (smallest_p_value(n_base, n_cur) >= t.significance) {
-    return {direction, what + " (more than " + factor_text(t.max_slowdown) + "; " +
-                           std::to_string(n_base) + " and " + std::to_string(n_cur) +
-                           " samples are too few to test against the noise)"};
+  const std::string head =
+      what + (test.p_value
+                  ? ", beyond the noise (" + p_text(*test.p_value) + ")"
+                  : " (more than " + factor_text(t.max_slowdown) + "; " + test.why_not + ")");
+  if (run.other_paths == 0 || !usable(base) || !usable(cur) || !usable(run.factor)) {
+    return {direction, head + "; no other path of the problem to compare the run with"};
   }
-  const double p = mann_whitney(*current.samples_ms, *baseline.samples_ms).p_value;
-  if (p < t.significance) return {direction, what + ", beyond the noise (" + p_text(p) + ")"};
-  return {TimingChange::within_noise, what + " in medians, within the noise of both runs (" +
-                                          p_text(p) + " >= " + format_number(t.significance, "%g") +
-                                          ")"};
+  return relative_to_run(baseline, current, t, run, direction, head);
+}
+
+namespace {
+
+// Two-sided sign test: the probability of a split at least as uneven as `above` of `n`.
+double sign_test_p(size_t above, size_t n) {
+  const size_t extreme = std::max(above, n - above);
+  double tail = 0, choose = 1;  // C(n, 0)
+  for (size_t k = 0; k <= n; ++k) {
+    if (k >= extreme) tail += choose;
+    choose = choose * static_cast<double>(n - k) / static_cast<double>(k + 1);
+  }
+  return std::min(1.0, 2 * tail / std::pow(2.0, static_cast<double>(n)));
+}
+
+double median_ratio(const std::vector<TimedPath>& paths, const std::string& block, bool inside) {
+  std::vector<double> ratios;
+  for (const auto& p : paths) {
+    const double base = p.baseline.median_ms, cur = p.current.median_ms;
+    if ((p.block == block) == inside && usable(base) && usable(cur)) ratios.push_back(cur / base);
+  }
+  return ratios.empty() ? 0 : median_of(std::move(ratios));
+}
+
+}  // namespace
+
+std::optional<BlockMove> block_move(const std::vector<TimedPath>& paths, const std::string& block) {
+  const double in_block = median_ratio(paths, block, true);
+  const double rest = median_ratio(paths, block, false);
+  if (!usable(in_block) || !usable(rest)) return std::nullopt;
+  return BlockMove{in_block, in_block / rest};
+}
+
+TimingJudgement judge_block(const std::vector<BlockMove>& moves, const TimingThresholds& t) {
+  if (moves.empty()) return {};
+  std::vector<double> alone, against_rest;
+  size_t above = 0;
+  for (const auto& m : moves) {
+    alone.push_back(m.alone);
+    against_rest.push_back(m.against_rest);
+    above += m.against_rest > 1 ? 1 : 0;
+  }
+  const double factor = median_of(against_rest), own = median_of(alone);
+  const bool slower = factor > t.max_slowdown && own > t.max_slowdown;
+  const bool faster = factor * t.max_slowdown < 1 && own * t.max_slowdown < 1;
+  if (!slower && !faster) return {};
+  const size_t n = moves.size();
+  const double p = sign_test_p(above, n);
+  const std::string what = std::string(slower ? "slower" : "faster") + " by " +
+                           factor_text(slower ? factor : 1 / factor) +
+                           " than the rest of their problems and " +
+                           factor_text(slower ? own : 1 / own) + " alone (medians over " +
+                           std::to_string(n) + " problems; " + std::to_string(above) +
+                           " above the rest, sign test p = " + format_number(p, "%.2g");
+  if (p >= t.significance) {
+    return {TimingChange::within_noise, what + " >= " + format_number(t.significance, "%g") +
+                                            "): not consistent enough" +
+                                            (n < 6 ? ", too few problems to tell" : "")};
+  }
+  return {slower ? TimingChange::slower : TimingChange::faster,
+          what +
+              "): the whole block moved in most problems, a change of its code or library, "
+              "not load"};
 }
 
 }  // namespace conveq
