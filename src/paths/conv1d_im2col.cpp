@@ -1,10 +1,11 @@
 // conv1d/im2col: per sample and group, unfold the input into a column matrix
 // (Cin/g * K) x L_out, then one GEMM with the weight (Cout/g) x (Cin/g * K), accumulated
-// onto the bias. A pointwise problem's column matrix is the input itself: no copy.
+// with the bias (gemm_bias.hpp). A pointwise problem's column matrix is the input itself: no copy.
 #include <algorithm>
 #include <vector>
 
-#include "conveq/paths/gemm.hpp"
+#include "conveq/paths/gemm_bias.hpp"
+#include "conveq/paths/im2col.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 
@@ -37,29 +38,17 @@ class Conv1dIm2col final : public Path<T> {
         const T* x = input_ + (n * g.in_channels + group * g.cin_g()) * g.w;
         const T* columns = no_copy_ ? x : unfold(x);
         T* y = output + (n * g.out_channels + group * g.cout_g()) * g.ow;
-        if (bias_) fill_rows(y, g.cout_g(), g.ow, g.ow, bias_ + group * g.cout_g());
-        gemm(false, false, g.cout_g(), g.ow, rows, weight_ + group * g.cout_g() * rows, rows,
-             columns, g.ow, bias_ != nullptr, y, g.ow);
+        gemm_with_bias(false, false, g.cout_g(), g.ow, rows, weight_ + group * g.cout_g() * rows,
+                       rows, columns, g.ow, bias_ ? bias_ + group * g.cout_g() : nullptr,
+                       BiasAxis::per_row, y, g.ow);
       }
     }
   }
 
  private:
-  // columns[(c*K + k), l] = x[c, l*s + k*d - p], zero where that falls in the padding.
   const T* unfold(const T* x) {
-    const ConvGeometry& g = g_;
-    T* col = columns_.data();
-    for (int64_t c = 0; c < g.cin_g(); ++c) {
-      for (int64_t k = 0; k < g.kw; ++k) {
-        T* out = col + (c * g.kw + k) * g.ow;
-        const int64_t offset = k * g.dw - g.pw;
-        for (int64_t l = 0; l < g.ow; ++l) {
-          const int64_t i = l * g.sw + offset;
-          out[l] = (i >= 0 && i < g.w) ? x[c * g.w + i] : T(0);
-        }
-      }
-    }
-    return col;
+    build_columns(g_, x, columns_.data());
+    return columns_.data();
   }
 
   ConvGeometry g_{};

@@ -1,12 +1,13 @@
 // conv2d/im2col (and conv2d_col/im2col on the (N, C, L, 1) view, conv2d_hw/im2col on the
 // folded view): per sample and group, unfold the input into a column matrix
 // (Cin/g * KH * KW) x (OH * OW), then one GEMM with the weight (Cout/g) x (Cin/g * KH * KW),
-// accumulated onto the bias. A pointwise problem's
+// with the bias (gemm_bias.hpp). A pointwise problem's
 // column matrix is the input itself: no copy.
 #include <algorithm>
 #include <vector>
 
-#include "conveq/paths/gemm.hpp"
+#include "conveq/paths/gemm_bias.hpp"
+#include "conveq/paths/im2col.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 
@@ -44,39 +45,17 @@ class Conv2dIm2col final : public Path<T> {
         const T* x = input_ + (n * g.in_channels + group * g.cin_g()) * g.h * g.w;
         const T* columns = no_copy_ ? x : unfold(x);
         T* y = output + (n * g.out_channels + group * g.cout_g()) * cols;
-        if (bias_) fill_rows(y, g.cout_g(), cols, cols, bias_ + group * g.cout_g());
-        gemm(false, false, g.cout_g(), cols, rows, weight_ + group * g.cout_g() * rows, rows,
-             columns, cols, bias_ != nullptr, y, cols);
+        gemm_with_bias(false, false, g.cout_g(), cols, rows, weight_ + group * g.cout_g() * rows,
+                       rows, columns, cols, bias_ ? bias_ + group * g.cout_g() : nullptr,
+                       BiasAxis::per_row, y, cols);
       }
     }
   }
 
  private:
-  // columns[(c, i, j), (oy, ox)] = x[c, oy*sh + i*dh - ph, ox*sw + j*dw - pw], zero in padding.
   const T* unfold(const T* x) {
-    const ConvGeometry& g = g_;
-    T* col = columns_.data();
-    for (int64_t c = 0; c < g.cin_g(); ++c) {
-      for (int64_t i = 0; i < g.kh; ++i) {
-        for (int64_t j = 0; j < g.kw; ++j) {
-          T* out = col + ((c * g.kh + i) * g.kw + j) * g.oh * g.ow;
-          for (int64_t oy = 0; oy < g.oh; ++oy) {
-            const int64_t y = oy * g.sh + i * g.dh - g.ph;
-            T* out_row = out + oy * g.ow;
-            if (y < 0 || y >= g.h) {
-              std::fill_n(out_row, g.ow, T(0));
-              continue;
-            }
-            const T* x_row = x + (c * g.h + y) * g.w;
-            for (int64_t ox = 0; ox < g.ow; ++ox) {
-              const int64_t xi = ox * g.sw + j * g.dw - g.pw;
-              out_row[ox] = (xi >= 0 && xi < g.w) ? x_row[xi] : T(0);
-            }
-          }
-        }
-      }
-    }
-    return col;
+    build_columns(g_, x, columns_.data());
+    return columns_.data();
   }
 
   Formulation view_;
