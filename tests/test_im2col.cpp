@@ -1,8 +1,10 @@
 // The im2col column matrix (paths/im2col.hpp) against its definition, element by element, for
 // strides, dilations, paddings on either side, 2D windows that leave the input, and on the
 // threads of every GEMM provider.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "conveq/paths/gemm.hpp"
@@ -14,8 +16,9 @@ using conveq::ConvGeometry;
 
 ConvGeometry geometry(int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t s, int64_t p,
                       int64_t d) {
-  ConvGeometry g{1, c, c, 1, h, w, kh, kw, s, s, p, p, d, d, 0, 0};
-  g.oh = (h + 2 * p - d * (kh - 1) - 1) / s + 1;
+  // A single row (H = 1) is a conv1d view: no vertical padding.
+  ConvGeometry g{1, c, c, 1, h, w, kh, kw, s, s, h == 1 ? 0 : p, p, d, d, 0, 0};
+  g.oh = (h + 2 * g.ph - d * (kh - 1) - 1) / s + 1;
   g.ow = (w + 2 * p - d * (kw - 1) - 1) / s + 1;
   return g;
 }
@@ -65,4 +68,35 @@ TEST_CASE("build_columns writes the column matrix of its definition", "[im2col]"
     }
   }
   conveq::use_gemm_provider(conveq::GemmProvider::openblas, 2);
+}
+
+TEST_CASE("build_column_block writes the same columns as the whole matrix", "[im2col]") {
+  const std::vector<std::vector<int64_t>> cases{{3, 1, 17, 1, 3, 1, 1, 1},
+                                                {2, 1, 20, 1, 5, 2, 3, 1},
+                                                {2, 1, 6, 1, 9, 1, 4, 1},
+                                                {32, 1, 3001, 1, 3, 1, 1, 1}};
+  for (const auto& v : cases) {
+    const ConvGeometry g = geometry(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    std::vector<float> x(static_cast<size_t>(g.in_channels * g.w));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 1000) + 1.0f;
+    const auto whole = columns_by_definition(g, x);
+    const int64_t rows = g.cin_g() * g.kw;
+    for (const int64_t width : {int64_t{1}, int64_t{4}, int64_t{7}, int64_t{1024}}) {
+      for (int64_t c0 = 0; c0 < g.ow; c0 += width) {
+        const int64_t c1 = std::min(g.ow, c0 + width);
+        std::vector<float> block(static_cast<size_t>(rows * (c1 - c0)), std::nanf(""));
+        conveq::build_column_block(g, x.data(), c0, c1, block.data());
+        size_t wrong = 0;
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = c0; c < c1; ++c)
+            wrong += !(block[static_cast<size_t>(r * (c1 - c0) + c - c0)] ==
+                       whole[static_cast<size_t>(r * g.ow + c)]);
+        REQUIRE(wrong == 0);
+      }
+    }
+  }
+  const ConvGeometry two_d = geometry(2, 5, 7, 3, 3, 1, 1, 1);
+  std::vector<float> x(70), block(100);
+  CHECK_THROWS_AS(conveq::build_column_block(two_d, x.data(), 0, 2, block.data()),
+                  std::logic_error);
 }

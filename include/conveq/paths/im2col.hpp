@@ -14,4 +14,11 @@ namespace conveq {
 template <typename T>
 void build_columns(const ConvGeometry& g, const T* x, T* columns);
 
+// Columns [col_begin, col_end) of that matrix as a rows x (col_end - col_begin) block, for
+// views with OH = 1 (conv1d): a block that can stay in cache while a GEMM consumes it (the
+// bench's `im2col` section measures whether that pays). std::logic_error for OH > 1.
+template <typename T>
+void build_column_block(const ConvGeometry& g, const T* x, int64_t col_begin, int64_t col_end,
+                        T* block);
+
 }  // namespace conveq
