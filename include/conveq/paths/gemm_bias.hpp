@@ -1,6 +1,7 @@
 #pragma once
-// C = A * B + bias for conveq's own GEMM paths, the bias added the way measured fastest for the
-// current --gemm provider (docs/performance.md, bench section `bias`):
+// C = A * B + bias for conveq's own GEMM paths where the bias cannot be folded into the GEMM
+// (linear/gemm, pointwise im2col: im2col_gemm.hpp folds it otherwise), the bias added the way
+// measured fastest for the current --gemm provider (docs/performance.md, bench section `bias`):
 //   OpenBLAS  prefill C with the bias, then GEMM with beta = 1: its beta = 0 clears C in a pass
 //             of its own, so the prefill costs nothing extra;
 //   oneDNN    GEMM with beta = 0 (prefill + beta = 1 cost 20 % at (8, 256, 256, 4096)), then
