@@ -11,8 +11,13 @@
 //           the same matrices, at the three shapes of issue 7
 //   providers the GEMM paths through each --gemm provider (OpenBLAS, oneDNN's sgemm) against
 //           that provider's direct GEMM on the same matrices; kernel 3: on the same column matrix
+//   im2col  kernel 3: the column build alone in GB/s against a memcpy of the same bytes, and
+//           the im2col paths against the direct GEMM on the same column matrix, per provider
+//   reference the reference's time against the slowest path of the same problem inside one
+//           `conveq compare`: float32 at (8, 256, 256, 4096, k 3), float64 at a smaller shape
 //   inside  each path (own and library) inside a full `conveq compare` against the path alone
-//   bias    how a GEMM path can add the bias: prefill + beta = 1, beta = 0 + a pass, none
+//   bias    how a GEMM path can add the bias, per provider and layout: prefill + beta = 1,
+//           beta = 0 + a pass, beta = 0 + a pass per cached block of C, none
 //   direct  the naive paths and the reference, 1 thread and all threads, bit-identity across
 //           thread counts, and a naive path timed right after a GEMM versus after a pause
 //   sweep   cost against N*Cout*Cin*K*L: L, channels and K sweeps (ns per multiply-add)
@@ -43,6 +48,9 @@
 #include "conveq/core/problem.hpp"
 #include "conveq/core/timing.hpp"
 #include "conveq/paths/gemm.hpp"
+#include "conveq/paths/gemm_bias.hpp"
+#include "conveq/paths/gemm_threads.hpp"
+#include "conveq/paths/im2col.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 #include "conveq/session/run_options.hpp"
@@ -64,8 +72,9 @@ struct Options {
   int threads = conveq::hardware_threads();
   int reps = 21;
   bool quick = false;
-  std::vector<std::string> sections{"peak",      "kernels", "gemm",   "providers", "inside",
-                                    "libraries", "bias",    "direct", "sweep"};
+  std::vector<std::string> sections{"peak",   "kernels",   "gemm",   "providers",
+                                    "im2col", "reference", "inside", "libraries",
+                                    "bias",   "direct",    "sweep"};
   std::string json_path;
 };
 
@@ -81,7 +90,7 @@ std::string shape_name(const Shape& s) {
   return name;
 }
 
-Problem make(const Shape& s) {
+Problem make(const Shape& s, const std::string& dtype = "float32") {
   conveq::ProblemOptions o;
   o.batch = std::to_string(s.batch);
   o.in_channels = std::to_string(s.in);
@@ -89,6 +98,7 @@ Problem make(const Shape& s) {
   o.length = std::to_string(s.length);
   o.kernel = std::to_string(s.kernel);
   o.padding = s.padding;
+  o.dtype = dtype;
   return conveq::make_problem(o);
 }
 
@@ -374,6 +384,18 @@ json section_gemm(const Options& o, const std::vector<Shape>& shapes) {
 // ---------------------------------------------------------------------------------------
 // providers: the GEMM paths through each --gemm provider, against that provider's direct
 // call on the same matrices (pointwise shapes) or on the same column matrix (kernel 3).
+// A path's row against its direct GEMM's median, printed.
+json against_direct(const std::string& name, const std::vector<double>& samples, double flops,
+                    double direct_ms) {
+  json e = entry(name, samples, flops);
+  e["ratio_to_direct"] = direct_ms / e["median_ms"].get<double>();
+  char extra[64];
+  std::snprintf(extra, sizeof extra, "x%.3f of the direct GEMM",
+                e["ratio_to_direct"].get<double>());
+  print_entry(e, extra);
+  return e;
+}
+
 json provider_shape(const Options& o, const Shape& s, conveq::GemmProvider provider) {
   const Problem p = make(s);
   const ConvData<float> data = conveq::fill_data<float>(p);
@@ -423,13 +445,8 @@ json provider_shape(const Options& o, const Shape& s, conveq::GemmProvider provi
               {"paths", json::array()}};
   for (size_t j = 0; j < paths.size(); ++j) {
     paths[j].path->finish(paths[j].output.data());
-    json e = entry(paths[j].path->name(), samples[j + 1], flops);
-    e["ratio_to_direct"] = yardstick["median_ms"].get<double>() / e["median_ms"].get<double>();
-    char extra[64];
-    std::snprintf(extra, sizeof extra, "x%.3f of the direct GEMM",
-                  e["ratio_to_direct"].get<double>());
-    print_entry(e, extra);
-    row["paths"].push_back(e);
+    row["paths"].push_back(against_direct(paths[j].path->name(), samples[j + 1], flops,
+                                          yardstick["median_ms"].get<double>()));
   }
   return row;
 }
@@ -440,6 +457,106 @@ json section_providers(const Options& o, const std::vector<Shape>& shapes) {
     for (conveq::GemmProvider provider : conveq::built_gemm_providers()) {
       out.push_back(provider_shape(o, s, provider));
     }
+  }
+  conveq::use_gemm_provider(conveq::GemmProvider::openblas, o.threads);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// im2col: at kernel > 1, the column build alone against a memcpy of the same bytes on the same
+// threads (memory speed), and the im2col paths against the direct GEMM on the same column
+// matrix, through each provider.
+json im2col_shape(const Options& o, const Shape& s, conveq::GemmProvider provider) {
+  const Problem p = make(s);
+  const ConvData<float> data = conveq::fill_data<float>(p);
+  conveq::use_gemm_provider(provider, o.threads);
+  const conveq::ConvGeometry g = conveq::conv1d_view(p);
+  const int64_t n = g.batch, rows = g.cin_g() * g.kw, cols = g.ow, cout = g.out_channels;
+  const size_t one = static_cast<size_t>(rows * cols);
+  // Every sample's column matrix, built once: the direct GEMM's input.
+  std::vector<float> all(one * static_cast<size_t>(n)), built(one), copy(one);
+  for (int64_t b = 0; b < n; ++b) {
+    conveq::build_columns(g, data.input.data() + b * g.in_channels * g.w, all.data() + b * one);
+  }
+  std::vector<float> y(static_cast<size_t>(n * cout * cols));
+  auto build = [&] {  // as the paths do: every sample into one reused buffer
+    for (int64_t b = 0; b < n; ++b)
+      conveq::build_columns(g, data.input.data() + b * g.in_channels * g.w, built.data());
+  };
+  auto memcpy_same = [&] {  // the same bytes written, read from a sample's column matrix
+    for (int64_t b = 0; b < n; ++b) {
+      const float* from = all.data() + b * one;
+      conveq::parallel_for_near_gemm(rows, double(one) * 4, [&](int64_t r0, int64_t r1) {
+        std::memcpy(copy.data() + r0 * cols, from + r0 * cols, size_t((r1 - r0) * cols) * 4);
+      });
+    }
+  };
+  auto direct = [&] {
+    for (int64_t b = 0; b < n; ++b) {
+      conveq::gemm(false, false, cout, cols, rows, data.weight.data(), rows, all.data() + b * one,
+                   cols, false, y.data() + b * cout * cols, cols);
+    }
+  };
+  // conv1d/im2col built and consumed in blocks of columns that stay in cache (with the bias,
+  // as the paths): what the paths would do if it paid.
+  std::vector<float> block, y_blocked(y.size());
+  auto blocked = [&](int64_t width) {
+    block.resize(static_cast<size_t>(rows * width));
+    for (int64_t b = 0; b < n; ++b) {
+      for (int64_t c0 = 0; c0 < cols; c0 += width) {
+        const int64_t c1 = std::min(cols, c0 + width);
+        conveq::build_column_block(g, data.input.data() + b * g.in_channels * g.w, c0, c1,
+                                   block.data());
+        conveq::gemm_with_bias(false, false, cout, c1 - c0, rows, data.weight.data(), rows,
+                               block.data(), c1 - c0, data.bias_or_null(),
+                               conveq::BiasAxis::per_row, y_blocked.data() + b * cout * cols + c0,
+                               cols);
+      }
+    }
+  };
+  Prepared conv1d = prepare("conv1d/im2col", p, data, o.threads);
+  Prepared conv2d = prepare("conv2d/im2col", p, data, o.threads);
+  const auto samples =
+      round_robin({build, memcpy_same, direct, [&] { conv1d.path->run(conv1d.output.data()); },
+                   [&] { conv2d.path->run(conv2d.output.data()); }, [&] { blocked(512); },
+                   [&] { blocked(2048); }},
+                  o.reps);
+  // The blocked variant must compute what the path does.
+  if (max_difference(y_blocked, conv1d.output) > 1e-4) {
+    std::fprintf(stderr, "conveq_bench: the blocked im2col differs from conv1d/im2col\n");
+    std::exit(1);
+  }
+  if (std::memcmp(built.data(), all.data() + (n - 1) * one, one * 4) != 0) {
+    std::fprintf(stderr, "conveq_bench: build_columns differs from its first build\n");
+    std::exit(1);
+  }
+  const double bytes = double(one) * 4 * double(n), flops = p.flops();
+  auto gbps = [&](size_t k) { return bytes / (median(samples[k]) * 1e6); };
+  const double direct_ms = median(samples[2]);
+  std::printf(
+      "im2col %s, --gemm %s, %d threads: column build %.1f GB/s, memcpy of the same "
+      "bytes %.1f GB/s (x%.3f)\n",
+      shape_name(s).c_str(), conveq::to_string(provider).c_str(), o.threads, gbps(0), gbps(1),
+      gbps(0) / gbps(1));
+  json row = {{"shape", shape_name(s)},
+              {"provider", conveq::to_string(provider)},
+              {"build_gbps", gbps(0)},
+              {"memcpy_gbps", gbps(1)},
+              {"build_to_memcpy", gbps(0) / gbps(1)},
+              {"direct", entry("direct GEMM on the column matrix", samples[2], flops)}};
+  print_entry(row["direct"]);
+  const char* names[] = {"conv1d/im2col", "conv2d/im2col", "conv1d im2col, 512-column blocks",
+                         "conv1d im2col, 2048-column blocks"};
+  for (size_t k = 3; k < 7; ++k) {
+    row["paths"].push_back(against_direct(names[k - 3], samples[k], flops, direct_ms));
+  }
+  return row;
+}
+
+json section_im2col(const Options& o, const Shape& s) {
+  json out = json::array();
+  for (conveq::GemmProvider provider : conveq::built_gemm_providers()) {
+    out.push_back(im2col_shape(o, s, provider));
   }
   conveq::use_gemm_provider(conveq::GemmProvider::openblas, o.threads);
   return out;
@@ -528,62 +645,106 @@ json section_libraries(const Options& o, const std::vector<Shape>& shapes, doubl
 }
 
 // ---------------------------------------------------------------------------------------
-// bias: ways to add a per-row bias to C = W X, on the conv layout (one row per channel).
+// reference: the reference's time against the slowest path of the same problem, inside one
+// `conveq compare` (the session's interleaved timing rounds, every path built, --gemm auto).
+template <typename T>
+json reference_against_paths(const Options& o, const Shape& s, const std::string& dtype) {
+  const Problem p = make(s, dtype);
+  const ConvData<T> data = conveq::fill_data<T>(p);
+  conveq::RunOptions run;
+  run.threads = o.threads;
+  run.repeat = o.quick ? 1 : std::max(3, o.reps / 4);
+  const auto result = conveq::run_compare_on<T>(p, run, data, conveq::all_paths<T>(), nullptr);
+  double reference = 0, slowest = 0;
+  std::string slowest_name;
+  for (const auto& path : result.report["paths"]) {
+    if (!path.contains("timing") || !path["timing"].is_object()) continue;
+    const double ms = path["timing"]["median_ms"];
+    if (path["name"] == "reference") {
+      reference = ms;
+    } else if (ms > slowest) {
+      slowest = ms;
+      slowest_name = path["name"];
+    }
+  }
+  std::printf(
+      "reference %s %s, %d threads: %.2f ms (%s accumulation); slowest path %s %.2f ms; "
+      "ratio %.2f\n",
+      shape_name(s).c_str(), dtype.c_str(), o.threads, reference,
+      conveq::reference_accumulation(p.dtype).c_str(), slowest_name.c_str(), slowest,
+      reference / slowest);
+  return {{"shape", shape_name(s)},     {"dtype", dtype},
+          {"reference_ms", reference},  {"slowest_path", slowest_name},
+          {"slowest_path_ms", slowest}, {"ratio", reference / slowest},
+          {"repeat", run.repeat}};
+}
+
+json section_reference(const Options& o) {
+  const Shape big = o.quick ? Shape{2, 8, 8, 64, 3, "same"} : Shape{8, 256, 256, 4096, 3, "same"};
+  const Shape small = o.quick ? Shape{1, 4, 6, 50, 3, "same"} : Shape{1, 64, 128, 4096, 3, "same"};
+  return {reference_against_paths<float>(o, big, "float32"),
+          reference_against_paths<double>(o, small, "float64")};
+}
+
+// ---------------------------------------------------------------------------------------
+// bias: ways to add the bias to C = A B through each provider (gemm_bias.hpp), on the conv
+// layout (W X per sample, a bias per row) and nn.Linear's (X_cl W^T, a bias per column).
+json bias_layout(const Options& o, const Shape& s, bool linear) {
+  const int64_t n = s.batch, cin = s.in, cout = s.out, l = s.length;
+  std::vector<float> x(static_cast<size_t>(n * cin * l)), w(static_cast<size_t>(cout * cin)),
+      bias(static_cast<size_t>(cout)), y(static_cast<size_t>(n * cout * l));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(conveq::counter_uniform(1, 1, i)) - 0.5f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = float(conveq::counter_uniform(1, 2, i)) - 0.5f;
+  for (size_t i = 0; i < bias.size(); ++i) bias[i] = float(i % 7);
+  using conveq::BiasMethod;
+  auto run = [&](const float* b, BiasMethod method) {
+    if (linear) {  // one GEMM over every position, as linear/gemm
+      conveq::gemm_with_bias(false, true, n * l, cout, cin, x.data(), cin, w.data(), cin, b,
+                             conveq::BiasAxis::per_column, y.data(), cout, method);
+      return;
+    }
+    for (int64_t k = 0; k < n; ++k) {  // one GEMM per sample, as the im2col paths
+      conveq::gemm_with_bias(false, false, cout, l, cin, w.data(), cin, x.data() + k * cin * l, l,
+                             b, conveq::BiasAxis::per_row, y.data() + k * cout * l, l, method);
+    }
+  };
+  const std::vector<std::pair<std::string, BiasMethod>> methods{
+      {"prefill + beta=1", BiasMethod::prefill},
+      {"beta=0 + bias pass", BiasMethod::after},
+      {"beta=0 + pass per cached block", BiasMethod::blocked},
+      {"automatic (what the paths do)", BiasMethod::automatic}};
+  std::vector<std::function<void()>> jobs{[&] { run(nullptr, BiasMethod::automatic); }};
+  for (const auto& m : methods) jobs.push_back([&run, &bias, m] { run(bias.data(), m.second); });
+  const auto samples = round_robin(jobs, o.reps);
+  const double flops = 2.0 * double(n * cout * cin * l);
+  const std::string provider = conveq::to_string(conveq::current_gemm_provider());
+  json row = {{"shape", shape_name(s)},
+              {"layout", linear ? "linear X_cl*W^T" : "conv W*X"},
+              {"provider", provider}};
+  std::printf("bias %s %s, --gemm %s, %d threads: median, min, GFLOP/s, ratio to no bias\n",
+              shape_name(s).c_str(), linear ? "linear X_cl*W^T" : "conv W*X", provider.c_str(),
+              o.threads);
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    json e = entry(k == 0 ? std::string("GEMM beta=0, no bias") : methods[k - 1].first, samples[k],
+                   flops);
+    e["ratio_to_no_bias"] = median(samples[0]) / e["median_ms"].get<double>();
+    char extra[64];
+    std::snprintf(extra, sizeof extra, "x%.3f", e["ratio_to_no_bias"].get<double>());
+    print_entry(e, extra);
+    row["strategies"].push_back(e);
+  }
+  return row;
+}
+
 json section_bias(const Options& o, const std::vector<Shape>& shapes) {
   json out = json::array();
   for (const Shape& s : shapes) {
-    const int64_t n = s.batch, cin = s.in, cout = s.out, l = s.length;
-    std::vector<float> x(static_cast<size_t>(n * cin * l)), w(static_cast<size_t>(cout * cin)),
-        bias(static_cast<size_t>(cout)), y(static_cast<size_t>(n * cout * l));
-    for (size_t i = 0; i < x.size(); ++i) x[i] = float(conveq::counter_uniform(1, 1, i)) - 0.5f;
-    for (size_t i = 0; i < w.size(); ++i) w[i] = float(conveq::counter_uniform(1, 2, i)) - 0.5f;
-    for (size_t i = 0; i < bias.size(); ++i) bias[i] = float(i % 7);
-    auto gemm = [&](int64_t b, float beta) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(cout), int(l), int(cin), 1.0f,
-                  w.data(), int(cin), x.data() + b * cin * l, int(l), beta, y.data() + b * cout * l,
-                  int(l));
-    };
-    auto no_bias = [&] {
-      for (int64_t b = 0; b < n; ++b) gemm(b, 0.0f);
-    };
-    auto prefill = [&] {
-      for (int64_t b = 0; b < n; ++b) {
-        float* yb = y.data() + b * cout * l;
-        for (int64_t c = 0; c < cout; ++c) std::fill_n(yb + c * l, l, bias[size_t(c)]);
-        gemm(b, 1.0f);
-      }
-    };
-    auto after = [&] {
-      for (int64_t b = 0; b < n; ++b) {
-        gemm(b, 0.0f);
-        float* yb = y.data() + b * cout * l;
-        for (int64_t c = 0; c < cout; ++c) {
-          const float v = bias[size_t(c)];
-          for (int64_t k = 0; k < l; ++k) yb[c * l + k] += v;
-        }
-      }
-    };
-    auto beta_one_only = [&] {  // what the GEMM alone costs with beta = 1 (no prefill)
-      for (int64_t b = 0; b < n; ++b) gemm(b, 1.0f);
-    };
-    conveq::set_blas_threads(o.threads);
-    const auto samples = round_robin({no_bias, prefill, after, beta_one_only}, o.reps);
-    const double flops = 2.0 * double(n * cout * cin * l);
-    json row = {{"shape", shape_name(s)}};
-    std::printf("bias strategies %s, %d threads: median, min, GFLOP/s, ratio to no bias\n",
-                shape_name(s).c_str(), o.threads);
-    const char* names[] = {"sgemm beta=0, no bias", "bias prefill + sgemm beta=1",
-                           "sgemm beta=0 + bias pass", "sgemm beta=1 alone (no prefill)"};
-    for (size_t k = 0; k < 4; ++k) {
-      json e = entry(names[k], samples[k], flops);
-      e["ratio_to_no_bias"] = median(samples[0]) / e["median_ms"].get<double>();
-      char extra[64];
-      std::snprintf(extra, sizeof extra, "x%.3f", e["ratio_to_no_bias"].get<double>());
-      print_entry(e, extra);
-      row["strategies"].push_back(e);
+    for (conveq::GemmProvider provider : conveq::built_gemm_providers()) {
+      conveq::use_gemm_provider(provider, o.threads);
+      for (const bool linear : {false, true}) out.push_back(bias_layout(o, s, linear));
     }
-    out.push_back(row);
   }
+  conveq::use_gemm_provider(conveq::GemmProvider::openblas, o.threads);
   return out;
 }
 
@@ -763,10 +924,10 @@ Options parse(int argc, char** argv) {
       o.quick = true;
       o.reps = 1;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: conveq_bench [--threads T] [--reps R] [--sections "
-          "peak,kernels,gemm,providers,inside,bias,direct,sweep] [--json FILE] [--quick]\n");
+      std::fprintf(stderr,
+                   "usage: conveq_bench [--threads T] [--reps R] [--sections "
+                   "peak,kernels,gemm,providers,im2col,reference,inside,bias,direct,sweep] [--json "
+                   "FILE] [--quick]\n");
       std::exit(arg == "--help" ? 0 : 2);
     }
   }
@@ -780,7 +941,9 @@ int main(int argc, char** argv) {
   json report = {{"tool", conveq::tool_info()},
                  {"host", conveq::host_info(o.threads)},
                  {"reps", o.reps},
-                 {"quick", o.quick}};
+                 {"quick", o.quick},
+                 {"gemm_auto", conveq::to_string(
+                                   conveq::resolve_gemm_provider("auto", conveq::DType::float32))}};
   std::printf("conveq_bench: %s, %d threads, %d rounds, OpenBLAS %s\n",
               report["host"]["cpu_model"].get<std::string>().c_str(), o.threads, o.reps,
               report["tool"]["blas"]["version"].get<std::string>().c_str());
@@ -811,13 +974,20 @@ int main(int argc, char** argv) {
     shapes.push_back(o.quick ? Shape{1, 4, 6, 50, 3, "same"} : Shape{8, 256, 256, 4096, 3, "same"});
     report["providers"] = section_providers(o, shapes);
   }
+  if (wants(o, "im2col")) {
+    report["im2col"] = section_im2col(
+        o, o.quick ? Shape{2, 4, 6, 50, 3, "same"} : Shape{8, 256, 256, 4096, 3, "same"});
+  }
+  if (wants(o, "reference")) report["reference"] = section_reference(o);
   if (wants(o, "inside")) report["inside"] = section_inside(o, gemm_shapes.front());
   if (wants(o, "libraries")) {
     const double peak =
         report.contains("peak") ? report["peak"][std::to_string(o.threads)].get<double>() : 0;
     report["libraries"] = section_libraries(o, {gemm_shapes.front(), gemm_shapes[1]}, peak);
   }
-  if (wants(o, "bias")) report["bias"] = section_bias(o, {gemm_shapes.front(), gemm_shapes.back()});
+  if (wants(o, "bias")) {
+    report["bias"] = section_bias(o, {gemm_shapes[gemm_shapes.size() - 2], gemm_shapes.back()});
+  }
   if (wants(o, "direct")) {
     report["direct"] = section_direct(o, direct_shapes);
     report["after_gemm"] = section_after_gemm(o, direct_shapes.front());

@@ -151,6 +151,31 @@ if bench.get("providers"):
             pct = f"{100 * p['gflops'] / peak:.0f}%" if peak else "-"
             print(f"  {row['shape']:<26} {row['provider']:<9} {p['name']:<18} {p['gflops']:8.1f} "
                   f"{p['ratio_to_direct']:9.3f} {pct:>7}")
+if bench.get("im2col"):
+    print("\nim2col at kernel 3: the column build against a memcpy of the same bytes, and each path against")
+    print("the direct GEMM on the same column matrix (target >= 0.9):")
+    for row in bench["im2col"]:
+        print(f"  {row['shape']:<26} {row['provider']:<9} build {row['build_gbps']:.1f} GB/s, memcpy "
+              f"{row['memcpy_gbps']:.1f} GB/s (x{row['build_to_memcpy']:.2f}); direct GEMM {row['direct']['gflops']:.1f} GFLOP/s; "
+              + ", ".join(f"{p['name']} x{p['ratio_to_direct']:.3f}" for p in row["paths"]))
+if bench.get("bias"):
+    print("\nBias methods (GEMM + bias against the same GEMM without bias; 'automatic' is what the paths do):")
+    for row in bench["bias"]:
+        print(f"  {row['shape']:<22} {row['layout']:<16} {row['provider']:<9} "
+              + ", ".join(f"{e['name'].split(' (')[0]} x{e['ratio_to_no_bias']:.3f}" for e in row["strategies"][1:]))
+if bench.get("reference"):
+    print("\nReference against the slowest path of the same problem in one conveq compare (target <= 2 for float32):")
+    for r in bench["reference"]:
+        print(f"  {r['shape']:<26} {r['dtype']:<8} reference {r['reference_ms']:.1f} ms, slowest path "
+              f"{r['slowest_path']} {r['slowest_path_ms']:.1f} ms: x{r['ratio']:.2f}")
+if bench.get("providers") and peak:
+    print("\nIssue 14's GEMM targets, --gemm auto's provider (best own GEMM path, % of the FMA peak):")
+    targets = {"(1,512,512,16384)": 80, "(8,256,256,4096)": 70}
+    for row in bench["providers"]:
+        if row["shape"] in targets and row["provider"] == bench.get("gemm_auto"):
+            best = max(p["gflops"] for p in row["paths"])
+            print(f"  {row['shape']:<20} {row['provider']}: {100 * best / peak:.0f}% (target {targets[row['shape']]}%), "
+                  f"direct GEMM {100 * row['direct']['gflops'] / peak:.0f}%")
 if bench.get("inside"):
     print("\nInside a full conveq compare against alone (median time ratio; 1.05 = 5% slower inside):")
     for e in bench["inside"]:

@@ -7,6 +7,7 @@
 #include "conv_tester.hpp"
 #include "conveq/core/error.hpp"
 #include "conveq/paths/gemm.hpp"
+#include "conveq/paths/gemm_bias.hpp"
 #include "input_error.hpp"
 
 using conveq::DType;
@@ -105,4 +106,53 @@ TEST_CASE("a run through each provider passes and says which one ran", "[gemm]")
       }
     }
   }
+}
+
+TEST_CASE("gemm_with_bias adds the bias by every method, through every provider", "[gemm][bias]") {
+  using conveq::BiasAxis;
+  using conveq::BiasMethod;
+  // Sizes that give the blocked method several blocks and a ragged last one.
+  const int64_t m = 70, n = 9000, k = 5, ld_pad = 2;
+  for (GemmProvider provider : conveq::built_gemm_providers()) {
+    for (const BiasAxis axis : {BiasAxis::per_row, BiasAxis::per_column}) {
+      for (const BiasMethod method :
+           {BiasMethod::automatic, BiasMethod::prefill, BiasMethod::after, BiasMethod::blocked}) {
+        for (int flags = 0; flags < 8; ++flags) {
+          const bool ta = (flags & 1) != 0, tb = (flags & 2) != 0, with_bias = (flags & 4) != 0;
+          DYNAMIC_SECTION(conveq::to_string(provider)
+                          << " axis " << int(axis) << " method " << int(method) << " ta " << ta
+                          << " tb " << tb << " bias " << with_bias) {
+            conveq::use_gemm_provider(provider, 2);
+            const int64_t lda = (ta ? m : k) + ld_pad, ldb = (tb ? k : n) + ld_pad,
+                          ldc = n + ld_pad;
+            std::vector<float> a(static_cast<size_t>((ta ? k : m) * lda));
+            std::vector<float> b(static_cast<size_t>((tb ? n : k) * ldb));
+            std::vector<float> bias(static_cast<size_t>(axis == BiasAxis::per_row ? m : n));
+            // NaN in C: every element must be written, none accumulated onto.
+            std::vector<float> c(static_cast<size_t>(m * ldc), std::nanf(""));
+            for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>((i * 7) % 13) - 6.0f;
+            for (size_t i = 0; i < b.size(); ++i)
+              b[i] = 0.5f * static_cast<float>((i * 5) % 11) - 2.0f;
+            for (size_t i = 0; i < bias.size(); ++i) bias[i] = static_cast<float>(i % 9) - 4.0f;
+            const std::vector<float> zero(c.size(), 0.0f);
+            const auto product = reference_gemm(ta, tb, m, n, k, a, lda, b, ldb, zero, ldc, false);
+            conveq::gemm_with_bias(ta, tb, m, n, k, a.data(), lda, b.data(), ldb,
+                                   with_bias ? bias.data() : nullptr, axis, c.data(), ldc, method);
+            // Small integers and halves: every product and sum is exact in float32.
+            int64_t wrong = 0;
+            for (int64_t i = 0; i < m; ++i) {
+              for (int64_t j = 0; j < n; ++j) {
+                const auto at = static_cast<size_t>(i * ldc + j);
+                const double add =
+                    !with_bias ? 0.0 : bias[static_cast<size_t>(axis == BiasAxis::per_row ? i : j)];
+                wrong += c[at] != static_cast<float>(product[at] + add);
+              }
+            }
+            REQUIRE(wrong == 0);
+          }
+        }
+      }
+    }
+  }
+  conveq::use_gemm_provider(GemmProvider::openblas, 2);
 }

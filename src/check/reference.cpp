@@ -81,14 +81,18 @@ void add_taps(const TileSums<Acc>& tile, const Tap<T, Acc>* taps, int64_t stride
   }
 }
 
+// Taps per shared pass over the tile: with three sums per output (value, magnitude, square)
+// the tile's loads and stores weigh more than in the paths, so the reference groups more taps.
+constexpr int kReferenceTapGroup = 8;
+
 // Adds every tap, in order, onto the tile: groups of taps share one pass over the outputs
 // they all cover (taps.hpp), and every output sees exactly its taps in (channel, tap) order.
 template <typename T, typename Acc>
 void add_all_taps(const TileSums<Acc>& tile, const std::vector<Tap<T, Acc>>& taps, int64_t stride) {
-  add_taps_in_groups(taps, 1,
-                     [&](auto count, const Tap<T, Acc>* run, int64_t, int64_t begin, int64_t end) {
-                       add_taps<decltype(count)::value>(tile, run, stride, begin, end);
-                     });
+  add_taps_in_groups<kReferenceTapGroup>(
+      taps, 1, [&](auto count, const Tap<T, Acc>* run, int64_t, int64_t begin, int64_t end) {
+        add_taps<decltype(count)::value>(tile, run, stride, begin, end);
+      });
 }
 
 // The reference of one problem, one (sample, output channel) plane at a time. Output rows

@@ -1,10 +1,7 @@
 // conv1d/im2col: per sample and group, unfold the input into a column matrix
-// (Cin/g * K) x L_out, then one GEMM with the weight (Cout/g) x (Cin/g * K), accumulated
-// onto the bias. A pointwise problem's column matrix is the input itself: no copy.
-#include <algorithm>
-#include <vector>
-
-#include "conveq/paths/gemm.hpp"
+// (Cin/g * K) x L_out, then one GEMM with the weight (Cout/g) x (Cin/g * K) that also adds the
+// bias (im2col_gemm.hpp). A pointwise problem's column matrix is the input itself: no copy.
+#include "conveq/paths/im2col_gemm.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 
@@ -21,53 +18,13 @@ class Conv1dIm2col final : public Path<T> {
   ConvGeometry geometry(const Problem& p) const override { return conv1d_view(p); }
 
   void prepare(const Problem& p, const ConvData<T>& data, int /*threads*/) override {
-    g_ = conv1d_view(p);
-    input_ = data.input.data();
-    weight_ = data.weight.data();
-    bias_ = data.bias_or_null();
-    no_copy_ = g_.kw == 1 && g_.sw == 1 && g_.pw == 0 && g_.ow == g_.w;
-    columns_.assign(no_copy_ ? 0 : static_cast<size_t>(g_.cin_g() * g_.kw * g_.ow), T(0));
+    im2col_.prepare(conv1d_view(p), data.input.data(), data.weight.data(), data.bias_or_null());
   }
 
-  void run(T* output) override {
-    const ConvGeometry& g = g_;
-    const int64_t rows = g.cin_g() * g.kw;
-    for (int64_t n = 0; n < g.batch; ++n) {
-      for (int64_t group = 0; group < g.groups; ++group) {
-        const T* x = input_ + (n * g.in_channels + group * g.cin_g()) * g.w;
-        const T* columns = no_copy_ ? x : unfold(x);
-        T* y = output + (n * g.out_channels + group * g.cout_g()) * g.ow;
-        if (bias_) fill_rows(y, g.cout_g(), g.ow, g.ow, bias_ + group * g.cout_g());
-        gemm(false, false, g.cout_g(), g.ow, rows, weight_ + group * g.cout_g() * rows, rows,
-             columns, g.ow, bias_ != nullptr, y, g.ow);
-      }
-    }
-  }
+  void run(T* output) override { im2col_.run(output); }
 
  private:
-  // columns[(c*K + k), l] = x[c, l*s + k*d - p], zero where that falls in the padding.
-  const T* unfold(const T* x) {
-    const ConvGeometry& g = g_;
-    T* col = columns_.data();
-    for (int64_t c = 0; c < g.cin_g(); ++c) {
-      for (int64_t k = 0; k < g.kw; ++k) {
-        T* out = col + (c * g.kw + k) * g.ow;
-        const int64_t offset = k * g.dw - g.pw;
-        for (int64_t l = 0; l < g.ow; ++l) {
-          const int64_t i = l * g.sw + offset;
-          out[l] = (i >= 0 && i < g.w) ? x[c * g.w + i] : T(0);
-        }
-      }
-    }
-    return col;
-  }
-
-  ConvGeometry g_{};
-  const T* input_ = nullptr;
-  const T* weight_ = nullptr;
-  const T* bias_ = nullptr;
-  bool no_copy_ = false;
-  std::vector<T> columns_;
+  Im2colGemm<T> im2col_;
 };
 
 }  // namespace

@@ -27,6 +27,7 @@ namespace {
 
 std::atomic<GemmProvider> active_provider{GemmProvider::openblas};
 bool blas_threads_parked = false;
+std::atomic<int> gemm_threads{1};
 
 CBLAS_TRANSPOSE op(bool transpose) {
   return transpose ? CblasTrans : CblasNoTrans;
@@ -119,7 +120,12 @@ GemmProvider current_gemm_provider() {
   return active_provider;
 }
 
+int current_gemm_threads() {
+  return gemm_threads;
+}
+
 void set_gemm_threads(int threads) {
+  gemm_threads = threads;
   if (active_provider == GemmProvider::openblas) {
     openblas_set_num_threads(threads);
     return;
@@ -160,11 +166,6 @@ void gemm<double>(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const doubl
               blas_int(lda), b, blas_int(ldb), accumulate ? 1.0 : 0.0, c, blas_int(ldc));
 }
 
-template <typename T>
-void fill_rows(T* c, int64_t rows, int64_t cols, int64_t ldc, const T* row_values) {
-  for (int64_t r = 0; r < rows; ++r) std::fill_n(c + r * ldc, cols, row_values[r]);
-}
-
 void park_blas_threads() {
   if (blas_threads_parked) return;
   blas_thread_shutdown_();
@@ -176,8 +177,5 @@ void resume_blas_threads() {
   blas_thread_init();
   blas_threads_parked = false;
 }
-
-template void fill_rows<float>(float*, int64_t, int64_t, int64_t, const float*);
-template void fill_rows<double>(double*, int64_t, int64_t, int64_t, const double*);
 
 }  // namespace conveq

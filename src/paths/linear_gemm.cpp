@@ -7,7 +7,7 @@
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xtensor.hpp>
 
-#include "conveq/paths/gemm.hpp"
+#include "conveq/paths/gemm_bias.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
 
@@ -40,14 +40,9 @@ class LinearGemm final : public Path<T> {
 
   void run(T* /*output*/) override {
     const int64_t positions = g_.batch * g_.w;
-    T* y = output_cl_.data();
-    if (bias_) {
-      for (int64_t r = 0; r < positions; ++r) {
-        std::copy_n(bias_, g_.out_channels, y + r * g_.out_channels);
-      }
-    }
-    gemm(false, true, positions, g_.out_channels, g_.in_channels, input_cl_.data(), g_.in_channels,
-         weight_, g_.in_channels, bias_ != nullptr, y, g_.out_channels);
+    gemm_with_bias(false, true, positions, g_.out_channels, g_.in_channels, input_cl_.data(),
+                   g_.in_channels, weight_, g_.in_channels, bias_, BiasAxis::per_column,
+                   output_cl_.data(), g_.out_channels);
   }
 
   void finish(T* output) override {

@@ -35,6 +35,8 @@ void use_gemm_provider(GemmProvider provider, int threads);
 GemmProvider current_gemm_provider();
 // The current provider's threads (OpenBLAS's pool, or OpenMP's for oneDNN).
 void set_gemm_threads(int threads);
+// The threads last set by use_gemm_provider or set_gemm_threads (1 before either).
+int current_gemm_threads();
 
 // What the report says about a provider: its library, version and the kernel family it runs
 // (OpenBLAS's openblas_get_corename(), oneDNN's effective ISA).
@@ -46,11 +48,6 @@ GemmInfo describe_gemm_provider(GemmProvider provider);
 template <typename T>
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, const T* a,
           int64_t lda, const T* b, int64_t ldb, bool accumulate, T* c, int64_t ldc);
-
-// Sets every row of the rows x cols matrix c (leading dimension ldc) to row_values[row],
-// or every column to col_values[col]: the bias that a GEMM then accumulates onto.
-template <typename T>
-void fill_rows(T* c, int64_t rows, int64_t cols, int64_t ldc, const T* row_values);
 
 // OpenBLAS's idle worker threads spin for about 100 ms after each call (and after the process
 // starts) before they sleep: beside another library's threads (oneDNN's OpenMP) they take a

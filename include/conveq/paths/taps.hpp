@@ -39,17 +39,18 @@ using TapCount = std::integral_constant<int, count>;
 // Adds every tap, in order, onto rows [0, rows) through
 //   add_run(TapCount<count>{}, taps, row, begin, end),
 // which must add taps[0..count) onto outputs [begin, end) of row `row`, taps covering all of
-// them. A group of kTapGroup taps shares one run over the outputs all of them cover; the outputs
-// outside that common range get the group's taps one by one, still in order, so every output
-// sees exactly its taps in order. Empty runs may be passed (begin >= end).
-template <typename Tap, typename AddRun>
+// them. A group of Group taps (kTapGroup unless the caller picks another) shares one run over the
+// outputs all of them cover; the outputs outside that common range get the group's taps one by one,
+// still in order, so every output sees exactly its taps in order. Empty runs may be passed (begin
+// >= end).
+template <int Group = kTapGroup, typename Tap, typename AddRun>
 void add_taps_in_groups(const std::vector<Tap>& taps, int64_t rows, AddRun&& add_run) {
   size_t t = 0;
-  for (; t + kTapGroup <= taps.size(); t += kTapGroup) {
+  for (; t + Group <= taps.size(); t += Group) {
     const Tap* group = taps.data() + t;
     int64_t first = group[0].first, last = group[0].last;
     bool same = true;
-    for (int u = 1; u < kTapGroup; ++u) {
+    for (int u = 1; u < Group; ++u) {
       first = std::max(first, group[u].first);
       last = std::min(last, group[u].last);
       same = same && group[u].first == group[0].first && group[u].last == group[0].last;
@@ -58,13 +59,13 @@ void add_taps_in_groups(const std::vector<Tap>& taps, int64_t rows, AddRun&& add
     for (int64_t r = 0; r < rows; ++r) {
       // With the same range for every tap of the group, the one-by-one runs would be empty.
       if (!same) {
-        for (int u = 0; u < kTapGroup; ++u) {
+        for (int u = 0; u < Group; ++u) {
           add_run(TapCount<1>{}, group + u, r, group[u].first, std::min(group[u].last, first));
         }
       }
-      add_run(TapCount<kTapGroup>{}, group, r, first, last);
+      add_run(TapCount<Group>{}, group, r, first, last);
       if (!same) {
-        for (int u = 0; u < kTapGroup; ++u) {
+        for (int u = 0; u < Group; ++u) {
           add_run(TapCount<1>{}, group + u, r, std::max(group[u].first, last), group[u].last);
         }
       }
