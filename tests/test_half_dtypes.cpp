@@ -73,6 +73,28 @@ std::vector<float> direct_in_format(const conveq::Problem& p, const conveq::Conv
   return out;
 }
 
+// A deliberately broken path: conv1d/naive told the problem sums in float32 whatever it says,
+// so it never rounds (the wrong emulation "float32 sums claimed as the format's").
+class FloatSumsPath final : public conveq::Path<float> {
+ public:
+  std::string op() const override { return "conv1d"; }
+  std::string algorithm() const override { return "float_sums"; }
+  std::string skip_reason(const conveq::Problem&) const override { return ""; }
+  conveq::ConvGeometry geometry(const conveq::Problem& p) const override {
+    return conveq::conv1d_view(p);
+  }
+  void prepare(const conveq::Problem& p, const conveq::ConvData<float>& data,
+               int threads) override {
+    conveq::Problem float_sums = p;
+    float_sums.accumulate = conveq::Accumulation::float32;
+    inner_->prepare(float_sums, data, threads);
+  }
+  void run(float* output) override { inner_->run(output); }
+
+ private:
+  std::unique_ptr<conveq::Path<float>> inner_ = conveq::make_conv1d_naive<float>();
+};
+
 int64_t differing(const std::vector<float>& a, const float* b) {
   int64_t count = 0;
   for (size_t i = 0; i < a.size(); ++i) count += a[i] != b[i];
@@ -159,6 +181,26 @@ TEST_CASE("with --accumulate same every conveq path is the format's arithmetic, 
       }
       CHECK(checked >= (kernel == std::string("1") ? 9 : 6));
     }
+  }
+}
+
+TEST_CASE("a path that misses a rounding with --accumulate same is an internal error", "[half]") {
+  for (const std::string dtype : {"float16", "bfloat16"}) {
+    const conveq::Problem p = half_problem(dtype, "same", "3", "1", "1", 1);
+    const auto data = conveq::fill_data<float>(p);
+    conveq::PathList<float> broken;
+    broken.push_back(std::make_unique<FloatSumsPath>());
+    auto wrapped = conveq::storage_format_paths(std::move(broken), p);
+    CHECK_THROWS_WITH(conveq::run_once(*wrapped[0], p, data, 1),
+                      Catch::StartsWith("conv1d/float_sums: ") &&
+                          Catch::EndsWith(" values with --accumulate same: its emulation missed "
+                                          "a rounding"));
+    // The same path's float32 sums are what --accumulate float32 asks for: rounded, no error.
+    conveq::PathList<float> honest;
+    honest.push_back(std::make_unique<FloatSumsPath>());
+    const conveq::Problem f = half_problem(dtype, "float32", "3", "1", "1", 1);
+    CHECK_NOTHROW(conveq::run_once(*conveq::storage_format_paths(std::move(honest), f)[0], f,
+                                   conveq::fill_data<float>(f), 1));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "conveq/paths/storage_format.hpp"
 
+#include <stdexcept>
+
 #include "conveq/paths/emulated_gemm.hpp"
 
 namespace conveq {
@@ -36,10 +38,20 @@ class StorageFormatPath final : public Path<float> {
     const EmulatedGemmScope scope(emulated_, threads_);
     inner_->run(output);
   }
-  // Rounding each output once is untimed: a real kernel rounds as it stores.
+  // Rounding each output once is untimed: a real kernel rounds as it stores. With every
+  // operation rounded, an output the format cannot hold means the emulation itself broke.
   void finish(float* output) override {
     inner_->finish(output);
-    if (!emulated_) round_all(format_, output, elements_);
+    if (!emulated_) {
+      round_all(format_, output, elements_);
+      return;
+    }
+    const int64_t stray = count_unrepresentable(format_, output, elements_);
+    if (stray > 0) {
+      throw std::logic_error(name() + ": " + std::to_string(stray) + " outputs are not " +
+                             to_string(format_) +
+                             " values with --accumulate same: its emulation missed a rounding");
+    }
   }
 
  private:
