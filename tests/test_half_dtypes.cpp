@@ -363,3 +363,19 @@ TEST_CASE("a bad bfloat16 file is one line and exit status 2", "[half][npy][cli]
     CHECK_THAT(r.err, Catch::Contains(name));
   }
 }
+
+TEST_CASE("the text view shows the dtype and where it sums", "[half][cli]") {
+  const CliResult r = run_conveq(
+      "compare --in 6 --out 4 --length 20 --kernel 3 --dtype bfloat16 --accumulate same "
+      "--warmup 0 --repeat 1 --format text");
+  INFO(r.err);
+  REQUIRE(r.exit_status == 0);
+  CHECK_THAT(r.out, Catch::Contains("-> output [1,4,18], bfloat16 (bfloat16 sums), fill normal"));
+  CHECK_THAT(r.out, Catch::Contains("--dtype bfloat16 --accumulate same"));
+  const CliResult f = run_conveq(
+      "compare --in 6 --out 4 --length 20 --dtype float16 --warmup 0 --repeat 1 --format text");
+  CHECK_THAT(f.out, Catch::Contains(", float16 (float32 sums), fill normal"));
+  const CliResult plain =
+      run_conveq("compare --in 6 --out 4 --length 20 --warmup 0 --repeat 1 --format text");
+  CHECK_THAT(plain.out, Catch::Contains(", float32, fill normal"));
+}
