@@ -31,7 +31,7 @@ conveq::ProblemOptions options_from(const std::string& command_line) {
       {"--length", &O::length},     {"--height", &O::height},  {"--width", &O::width},
       {"--kernel", &O::kernel},     {"--stride", &O::stride},  {"--padding", &O::padding},
       {"--dilation", &O::dilation}, {"--groups", &O::groups},  {"--dtype", &O::dtype},
-      {"--fill", &O::fill},         {"--seed", &O::seed}};
+      {"--fill", &O::fill},         {"--seed", &O::seed},      {"--accumulate", &O::accumulate}};
   O options;
   std::istringstream words(command_line);
   std::string name, value;
@@ -102,7 +102,11 @@ TEST_CASE("bad options are refused with one message naming the value and the rul
       {"--kernel 5 --dilation 3 --length 8",
        "--kernel 5 --dilation 3: the dilated kernel spans 13 width positions, more than the "
        "padded input's 8; it must fit"},
-      {"--dtype float16", "--dtype float16: must be float32 or float64"},
+      {"--dtype half", "--dtype half: must be float32, float64, float16 or bfloat16"},
+      {"--dtype float16 --accumulate float16", "--accumulate float16: must be float32 or same"},
+      {"--dtype float64 --accumulate float32",
+       "--accumulate float32 with --dtype float64: float64 problems accumulate in float64 (give "
+       "same, or leave --accumulate out)"},
       {"--fill gaussian", "--fill gaussian: must be normal, uniform or exact"},
   };
   for (const Case& c : cases) {

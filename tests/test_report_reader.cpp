@@ -293,8 +293,9 @@ TEST_CASE("check refuses a report that names a path or comparison twice, or a ba
 
   json dtype = original;
   dtype["problem"]["dtype"] = "float\n16";  // quoted in the message, escaped: one line
-  CHECK(error_of([&] { conveq::check_against_baseline(dtype, dtype, {}, "r.json", "r.json"); }) ==
-        "r.json: field problem.dtype: \"float\\n16\" must be float32 or float64");
+  CHECK(
+      error_of([&] { conveq::check_against_baseline(dtype, dtype, {}, "r.json", "r.json"); }) ==
+      "r.json: field problem.dtype: \"float\\n16\" must be float32, float64, float16 or bfloat16");
   json status = original;
   status["comparisons"][0]["status"] = std::string("pas\0sed", 7);
   CHECK(check_message(status) ==

@@ -357,7 +357,7 @@ TEST_CASE("values are converted to the working dtype and the conversion is repor
   CHECK(data.bias.size() == 0);
 
   Loader half("half");
-  // 1.0 and -0.5 in float16: the default working dtype for float16 files is float32.
+  // 1.0 and -0.5 in float16: float16 files keep float16 as the working dtype.
   write_bytes(half.path("x.npy"),
               npy_bytes("{'descr': '<f2', 'fortran_order': False, 'shape': (1, 1, 2), }",
                         std::string("\x00\x3c\x00\xb8", 4)));
@@ -365,10 +365,17 @@ TEST_CASE("values are converted to the working dtype and the conversion is repor
   half.files.input = half.path("x.npy");
   half.files.weight = half.path("w.npy");
   const auto [hp, hfiles] = half.load();
-  CHECK(hp.dtype == conveq::DType::float32);
-  CHECK(hfiles.input->conversion == "float16 -> float32 (exact)");
+  CHECK(hp.dtype == conveq::DType::float16);
+  CHECK(hfiles.input->conversion.empty());
+  CHECK(hfiles.weight->conversion == "float32 -> float16 (exact)");
   const auto hdata = conveq::to_conv_data<float>(hp, hfiles);
   CHECK(hdata.input(0, 0, 0, 1) == -0.5f);
+  // --dtype float32 still works in float32, exactly.
+  half.given.insert("--dtype");
+  half.options.dtype = "float32";
+  const auto [fp, ffiles] = half.load();
+  CHECK(fp.dtype == conveq::DType::float32);
+  CHECK(ffiles.input->conversion == "float16 -> float32 (exact)");
 }
 
 TEST_CASE("an expected output is checked against the output shape of the problem",

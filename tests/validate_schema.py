@@ -3,7 +3,7 @@
 
 Usage: validate_schema.py CONVEQ_BINARY SOURCE_DIR
 
-Writes, into a temporary directory: compare reports (float32, float64, exact fill, a failing
+Writes, into a temporary directory: compare reports (float32, float64, float16, bfloat16, exact fill, a failing
 one with zero tolerance, one with the determinism and batch-invariance checks, one on .npy
 files with --expect), suite reports
 (the smoke suite with --format json, a shard, suites with a failing and a mistrusted problem,
@@ -74,6 +74,12 @@ def main():
         conveq(binary, "compare", "--in", "8", "--out", "8", "--length", "40", "--fill", "exact",
                "--paths", "conv1d/naive,linear/gemm", *quick, "--report", path("exact.json"),
                expect={0})
+        # float16 and bfloat16 working dtypes, both accumulations (problem.accumulation).
+        conveq(binary, "compare", "--in", "8", "--out", "8", "--length", "40", "--kernel", "3",
+               "--dtype", "float16", *quick, "--report", path("float16.json"), expect={0})
+        conveq(binary, "compare", "--in", "8", "--out", "8", "--length", "40", "--kernel", "3",
+               "--dtype", "bfloat16", "--accumulate", "same", *quick,
+               "--report", path("bfloat16_same.json"), expect={0, 3})
         conveq(binary, "compare", "--batch", "2", "--in", "8", "--out", "4", "--length", "30",
                "--kernel", "3", "--check-determinism", "--check-batch-invariance", *quick,
                "--report", path("determinism.json"), expect={0, 1})

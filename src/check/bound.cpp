@@ -10,21 +10,34 @@
 namespace conveq {
 namespace {
 
+// float16 or bfloat16 summed in float32: each output is rounded once more, into its dtype.
+bool stored_after_sum(const Problem& p) {
+  return p.accumulation_dtype() != p.dtype;
+}
+
 // The scale is itself summed in the reference's accumulator; inflate by its rounding so
 // a computed scale below the exact one can never make the bound too tight.
 double scale_inflation(const Problem& p) {
   return 1.0 + gamma(output_sum_terms(p), reference_unit_roundoff(p.dtype));
 }
 
-// Rounding the reference from its accumulator to double (float64 problems only).
 // Products that underflow lose up to one subnormal step each (Higham 2nd ed., 2.1), so
-// n terms may be off by n steps in absolute terms however small the scale is.
+// n terms may be off by n steps of the accumulation format in absolute terms however small the
+// scale is; an output rounded once more into a storage format (float16 or bfloat16 with float32
+// sums) loses up to one step of that format.
 double underflow_allowance(const Problem& p) {
-  const double smallest_subnormal =
-      p.dtype == DType::float32 ? std::ldexp(1.0, -149) : std::ldexp(1.0, -1074);
-  return static_cast<double>(output_sum_terms(p)) * smallest_subnormal;
+  const double terms = static_cast<double>(output_sum_terms(p));
+  const double storage = stored_after_sum(p) ? smallest_subnormal(unit_roundoff(p.dtype)) : 0.0;
+  return terms * smallest_subnormal(unit_roundoff(p.accumulation_dtype())) + storage;
 }
 
+// The unit roundoff of rounding each output into its storage format after a float32 sum; 0
+// when the sum is already in the dtype.
+double storage_rounding(const Problem& p) {
+  return stored_after_sum(p) ? unit_roundoff(p.dtype) : 0.0;
+}
+
+// Rounding the reference from its accumulator to double (float64 problems only).
 double reference_storage_rounding(const Problem& p) {
   return p.dtype == DType::float64 ? std::ldexp(1.0, -53) : 0.0;
 }
@@ -108,20 +121,25 @@ std::string to_string(ToleranceKind kind) {
   return "?";
 }
 
+// A float16 or bfloat16 output summed in float32 (u) and stored (u_s): |a - y| <= u_s |y| with
+// |y| <= |ref| + (gamma_n(u) + gamma_n(u_ref)) scale, so u_s |ref| joins the bound and the
+// scale term grows by (1 + u_s).
 Tolerance path_vs_reference_tolerance(const Problem& p) {
   Tolerance t;
   t.kind = ToleranceKind::rounding_bound;
   t.terms = output_sum_terms(p);
-  t.unit_roundoff = unit_roundoff(p.dtype);
-  const double u_ref = reference_unit_roundoff(p.dtype);
-  t.scale_factor = (gamma(t.terms, t.unit_roundoff) + gamma(t.terms, u_ref)) * scale_inflation(p);
+  t.unit_roundoff = unit_roundoff(p.accumulation_dtype());
+  const double u_ref = reference_unit_roundoff(p.dtype), u_s = storage_rounding(p);
+  t.scale_factor =
+      (gamma(t.terms, t.unit_roundoff) + gamma(t.terms, u_ref)) * (1.0 + u_s) * scale_inflation(p);
   t.band_scale_factor =
-      (band(t.terms, t.unit_roundoff) + band(t.terms, u_ref)) * scale_inflation(p);
-  t.value_factor = reference_storage_rounding(p);
+      (band(t.terms, t.unit_roundoff) + band(t.terms, u_ref)) * (1.0 + u_s) * scale_inflation(p);
+  t.value_factor = reference_storage_rounding(p) + u_s;
   t.atol = underflow_allowance(p);
   std::ostringstream f;
   f << "|a - ref| <= (gamma_" << t.terms << "(u) + gamma_" << t.terms << "(u_ref)) * sum|w||x|+|b|"
-    << (t.value_factor > 0 ? " + 2^-53 |ref|" : "") << " + n * (smallest subnormal)";
+    << (u_s > 0 ? " * (1 + u_s) + u_s |ref|" : "")
+    << (reference_storage_rounding(p) > 0 ? " + 2^-53 |ref|" : "") << " + n * (smallest subnormal)";
   t.formula = f.str();
   return t;
 }
@@ -130,12 +148,16 @@ Tolerance path_vs_path_tolerance(const Problem& p) {
   Tolerance t;
   t.kind = ToleranceKind::rounding_bound;
   t.terms = output_sum_terms(p);
-  t.unit_roundoff = unit_roundoff(p.dtype);
-  t.scale_factor = 2.0 * gamma(t.terms, t.unit_roundoff) * scale_inflation(p);
-  t.band_scale_factor = 2.0 * band(t.terms, t.unit_roundoff) * scale_inflation(p);
+  t.unit_roundoff = unit_roundoff(p.accumulation_dtype());
+  // Stored in u_s after the sum: |a - b| <= 2 gamma_n(u) scale (1 + u_s) + 2 u_s |b| / (1 - u_s).
+  const double u_s = storage_rounding(p);
+  t.scale_factor = 2.0 * gamma(t.terms, t.unit_roundoff) * (1.0 + u_s) * scale_inflation(p);
+  t.band_scale_factor = 2.0 * band(t.terms, t.unit_roundoff) * (1.0 + u_s) * scale_inflation(p);
+  t.value_factor = 2.0 * u_s / (1.0 - u_s);
   t.atol = 2.0 * underflow_allowance(p);
-  t.formula = "|a - b| <= 2 * gamma_" + std::to_string(t.terms) +
-              "(u) * sum|w||x|+|b| + 2n * (smallest subnormal)";
+  t.formula = "|a - b| <= 2 * gamma_" + std::to_string(t.terms) + "(u) * sum|w||x|+|b|" +
+              (u_s > 0 ? " * (1 + u_s) + 2 u_s |b| / (1 - u_s)" : "") +
+              " + 2n * (smallest subnormal)";
   return t;
 }
 
@@ -170,15 +192,20 @@ double band_confidence(int64_t terms, double unit_roundoff) {
   return std::max(0.0, 1.0 - static_cast<double>(terms) * 2.0 * std::exp(-a * a / 2.0));
 }
 
+// A float16 or bfloat16 path sums in its accumulation format and, with float32 sums, rounds
+// each output once more into the storage format on every computed side.
 PrecisionModel path_precision_model(const Problem& p, int sides) {
   PrecisionModel m;
   m.applies = true;
-  m.accumulation_u = unit_roundoff(p.dtype);
+  m.accumulation_u = unit_roundoff(p.accumulation_dtype());
   m.terms = output_sum_terms(p);
   m.sides = sides;
+  m.storage_u = storage_rounding(p);
+  m.storage_sides = sides;
   m.significand_bits = mantissa_bits(p.dtype);
-  m.min_l2_scale = min_l2_scale(m.accumulation_u);
+  m.min_l2_scale = min_l2_scale(unit_roundoff(p.dtype));
   m.format = to_string(p.dtype);
+  if (is_half(p.dtype)) m.format += " (" + to_string(p.accumulation_dtype()) + " sums)";
   return m;
 }
 
@@ -191,16 +218,24 @@ PrecisionModel expected_precision_model(const Problem& p, const ExpectedOrigin& 
                                         bool vs_reference) {
   PrecisionModel m = path_precision_model(p, vs_reference ? 1 : 2);
   const double u_work = m.accumulation_u, u_stored = origin.stored_unit_roundoff;
+  const double path_storage_u = vs_reference ? 0.0 : m.storage_u;  // a float16 path's own
   m.accumulation_u = std::max(u_work, std::min(u_stored, unit_roundoff(DType::float32)));
   m.significand_bits = -std::ilogb(m.accumulation_u);
   m.format = format_name(m.accumulation_u);
+  m.storage_u = 0;
+  m.storage_sides = 1;
   if (u_stored > m.accumulation_u) {
     m.storage_u = u_stored;
     m.significand_bits = -std::ilogb(u_stored);
     m.format += " sums stored as " + format_name(u_stored);
   }
-  m.min_l2_scale = min_l2_scale(std::max(m.accumulation_u, u_stored));
-  if (origin.inputs_rounded) m.input_u = u_work;
+  if (path_storage_u > 0) {
+    m.storage_u = std::max(m.storage_u, path_storage_u);
+    m.storage_sides = 2;
+    m.significand_bits = std::min(m.significand_bits, mantissa_bits(p.dtype));
+  }
+  m.min_l2_scale = min_l2_scale(std::max({m.accumulation_u, u_stored, unit_roundoff(p.dtype)}));
+  if (origin.inputs_rounded) m.input_u = unit_roundoff(p.dtype);
   return m;
 }
 

@@ -468,6 +468,13 @@ std::string to_string(Status status) {
 
 double ulp_distance(double a, double b, DType dtype) {
   if (std::isnan(a) || std::isnan(b)) return kInf;
+  if (const auto format = storage_format(dtype)) {  // ULPs of the storage format
+    const auto ordered = [&](double v) {
+      const uint16_t bits = to_bits(*format, static_cast<float>(v));
+      return (bits & 0x8000u) ? 0x8000 - static_cast<int32_t>(bits & 0x7FFFu) : 0x8000 + bits;
+    };
+    return std::abs(static_cast<double>(ordered(a) - ordered(b)));
+  }
   if (dtype == DType::float32) {
     return ulps_between<float, uint32_t>(static_cast<float>(a), static_cast<float>(b));
   }

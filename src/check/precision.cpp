@@ -26,7 +26,8 @@ double precision_bits(double rms_normalised_error) {
 double expected_rms(const PrecisionModel& m, double coherence) {
   const double u = m.accumulation_u, n = static_cast<double>(m.terms);
   const double accumulation = static_cast<double>(m.sides) * u * u * n * (1.0 + coherence);
-  const double storage = m.storage_u * m.storage_u * coherence;
+  const double storage =
+      static_cast<double>(m.storage_sides) * m.storage_u * m.storage_u * coherence;
   const double inputs = 2.0 * m.input_u * m.input_u;
   return std::sqrt(accumulation + storage + inputs);
 }

@@ -196,11 +196,11 @@ class ReferencePlanes {
 }  // namespace
 
 std::string reference_accumulation(DType dtype) {
-  return dtype == DType::float32 ? "float64" : "long double";
+  return dtype == DType::float64 ? "long double" : "float64";
 }
 
 double reference_unit_roundoff(DType dtype) {
-  return dtype == DType::float32 ? std::ldexp(1.0, -53)
+  return dtype != DType::float64 ? std::ldexp(1.0, -53)
                                  : std::ldexp(1.0, -(std::numeric_limits<long double>::digits));
 }
 

@@ -109,7 +109,10 @@ void add_problem_options(CLI::App& app, ProblemOptions& o) {
       ->capture_default_str()
       ->type_name("INT");
   app.add_flag("--no-bias", o.no_bias, "No bias term");
-  app.add_option("--dtype", o.dtype, "Working dtype: float32 or float64")->capture_default_str();
+  app.add_option("--dtype", o.dtype, "Working dtype: float32, float64, float16 or bfloat16")
+      ->capture_default_str();
+  app.add_option("--accumulate", o.accumulate,
+                 "float16/bfloat16 sums: float32 (default) or same (in the storage format)");
   app.add_option("--fill", o.fill, "Data: normal, uniform or exact")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the data generator")
       ->capture_default_str()

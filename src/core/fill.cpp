@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
+#include <type_traits>
 
 #include "conveq/core/error.hpp"
 
@@ -11,9 +12,29 @@ namespace {
 
 enum Stream : uint64_t { kInput = 1, kWeight = 2, kBias = 3 };
 
-constexpr int kExactInputMax = 4;
-constexpr int kExactWeightMax = 4;
-constexpr int kExactBiasMax = 8;
+// Exact fill's integers: |x| <= 4, |w| <= 4, |b| <= 8; halved for float16 and bfloat16, whose
+// integer range (2^11, 2^8) would otherwise leave bfloat16 about 15 terms per output.
+struct ExactRange {
+  int input, weight, bias;
+};
+ExactRange exact_range(DType dtype) {
+  if (is_half(dtype)) return {2, 2, 4};
+  return {4, 4, 8};
+}
+
+// float16 and bfloat16 data: the generated values rounded to the format (exact fill's integers
+// are representable already).
+template <typename T>
+void round_to_storage(const Problem& p, ConvData<T>& data) {
+  const auto format = storage_format(p.dtype);
+  if constexpr (std::is_same_v<T, float>) {
+    if (!format) return;
+    for (auto* tensor : {&data.input, &data.weight}) {
+      round_all(*format, tensor->data(), static_cast<int64_t>(tensor->size()));
+    }
+    round_all(*format, data.bias.data(), static_cast<int64_t>(data.bias.size()));
+  }
+}
 
 uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -44,8 +65,9 @@ double counter_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
 
 int64_t exact_fill_channel_stride(const Problem& p) {
   const double limit = std::ldexp(1.0, mantissa_bits(p.dtype));
-  const double bias_max = p.has_bias ? kExactBiasMax : 0;
-  const double per_term = kExactInputMax * kExactWeightMax;
+  const ExactRange range = exact_range(p.dtype);
+  const double bias_max = p.has_bias ? range.bias : 0;
+  const double per_term = range.input * range.weight;
   const int64_t taps = p.kernel_h * p.kernel_w;
   const int64_t channels = p.in_channels_per_group();
   for (int64_t stride = 1; stride <= channels; ++stride) {
@@ -96,11 +118,12 @@ ConvData<T> fill_data(const Problem& p) {
       break;
     case Fill::exact: {
       const int64_t channel_stride = exact_fill_channel_stride(p);
+      const ExactRange range = exact_range(p.dtype);
       const uint64_t plane = static_cast<uint64_t>(p.height * p.width);
       for (uint64_t i = 0; i < input_size; ++i) {
         const int64_t channel = static_cast<int64_t>(i / plane) % p.in_channels;
         const bool kept = (channel % p.in_channels_per_group()) % channel_stride == 0;
-        input[i] = kept ? static_cast<T>(counter_integer(p.seed, kInput, i, kExactInputMax)) : T(0);
+        input[i] = kept ? static_cast<T>(counter_integer(p.seed, kInput, i, range.input)) : T(0);
       }
       break;
     }
@@ -108,18 +131,19 @@ ConvData<T> fill_data(const Problem& p) {
       throw std::logic_error("fill_data called for a problem whose data come from files");
   }
 
+  const ExactRange exact = exact_range(p.dtype);
   T* weight = data.weight.data();
   for (uint64_t i = 0; i < data.weight.size(); ++i) {
     weight[i] = p.fill == Fill::exact
-                    ? static_cast<T>(counter_integer(p.seed, kWeight, i, kExactWeightMax))
+                    ? static_cast<T>(counter_integer(p.seed, kWeight, i, exact.weight))
                     : init_uniform(kWeight, i);
   }
   T* bias = data.bias.data();
   for (uint64_t i = 0; i < data.bias.size(); ++i) {
-    bias[i] = p.fill == Fill::exact
-                  ? static_cast<T>(counter_integer(p.seed, kBias, i, kExactBiasMax))
-                  : init_uniform(kBias, i);
+    bias[i] = p.fill == Fill::exact ? static_cast<T>(counter_integer(p.seed, kBias, i, exact.bias))
+                                    : init_uniform(kBias, i);
   }
+  round_to_storage(p, data);
   return data;
 }
 

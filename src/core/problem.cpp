@@ -74,7 +74,31 @@ std::pair<int64_t, int64_t> closest_to_square(int64_t length) {
 }  // namespace
 
 std::string to_string(DType dtype) {
-  return dtype == DType::float32 ? "float32" : "float64";
+  switch (dtype) {
+    case DType::float32:
+      return "float32";
+    case DType::float64:
+      return "float64";
+    case DType::float16:
+      return "float16";
+    case DType::bfloat16:
+      return "bfloat16";
+  }
+  return "?";
+}
+
+std::string to_string(Accumulation accumulation) {
+  return accumulation == Accumulation::float32 ? "float32" : "same";
+}
+
+bool is_half(DType dtype) {
+  return dtype == DType::float16 || dtype == DType::bfloat16;
+}
+
+std::optional<HalfFormat> storage_format(DType dtype) {
+  if (dtype == DType::float16) return HalfFormat::float16;
+  if (dtype == DType::bfloat16) return HalfFormat::bfloat16;
+  return std::nullopt;
 }
 
 std::string to_string(Fill fill) {
@@ -94,7 +118,9 @@ std::string to_string(Fill fill) {
 DType parse_dtype(const std::string& text) {
   if (text == "float32") return DType::float32;
   if (text == "float64") return DType::float64;
-  throw InputError("--dtype " + text + ": must be float32 or float64");
+  if (text == "float16") return DType::float16;
+  if (text == "bfloat16") return DType::bfloat16;
+  throw InputError("--dtype " + text + ": must be float32, float64, float16 or bfloat16");
 }
 
 Fill parse_fill(const std::string& text) {
@@ -106,7 +132,17 @@ Fill parse_fill(const std::string& text) {
 }
 
 int mantissa_bits(DType dtype) {
-  return dtype == DType::float32 ? 24 : 53;
+  switch (dtype) {
+    case DType::float32:
+      return 24;
+    case DType::float64:
+      return 53;
+    case DType::float16:
+      return 11;
+    case DType::bfloat16:
+      return 8;
+  }
+  return 0;
 }
 double unit_roundoff(DType dtype) {
   return std::ldexp(1.0, -mantissa_bits(dtype));
@@ -202,11 +238,31 @@ std::string Problem::options_string() const {
   out << " --groups " << groups;
   if (!has_bias) out << " --no-bias";
   out << " --dtype " << to_string(dtype);
+  if (is_half(dtype)) out << " --accumulate " << to_string(accumulate);
   if (fill != Fill::files) out << " --fill " << to_string(fill) << " --seed " << seed;
   return out.str();
 }
 
+DType Problem::accumulation_dtype() const {
+  return is_half(dtype) && accumulate == Accumulation::float32 ? DType::float32 : dtype;
+}
+
 namespace {
+
+// --accumulate: float32 (the default) or same. float32 problems accumulate in float32 either
+// way; float64 ones only in float64, so an explicit float32 there is refused.
+Accumulation parse_accumulate(const std::string& text, DType dtype) {
+  if (text != "" && text != "float32" && text != "same") {
+    throw InputError("--accumulate " + text + ": must be float32 or same");
+  }
+  if (dtype == DType::float64 && text == "float32") {
+    throw InputError(
+        "--accumulate float32 with --dtype float64: float64 problems accumulate in "
+        "float64 (give same, or leave --accumulate out)");
+  }
+  if (!is_half(dtype)) return Accumulation::float32;  // unused: the dtype itself
+  return text == "same" ? Accumulation::same : Accumulation::float32;
+}
 
 // The (H, W) asked for as the folded view of a 1D problem, 0 by 0 when none was.
 struct Fold {
@@ -294,6 +350,7 @@ Problem make_problem(const ProblemOptions& options) {
   p.out_channels = parse_integer("--out", options.out_channels, 1, kMaxDimension);
   p.groups = parse_integer("--groups", options.groups, 1, kMaxDimension);
   p.dtype = parse_dtype(options.dtype);
+  p.accumulate = parse_accumulate(options.accumulate, p.dtype);
   p.fill = parse_fill(options.fill);
   p.seed = static_cast<uint64_t>(
       parse_integer("--seed", options.seed, 0, std::numeric_limits<int64_t>::max()));

@@ -29,7 +29,8 @@ constexpr const char* kHeaderRule =
     "the header must be a Python dict literal such as "
     "{'descr': '<f4', 'fortran_order': False, 'shape': (3,)}";
 constexpr const char* kDtypeRule =
-    "conveq reads float16, float32 and float64 ('f2', 'f4', 'f8', little or big endian)";
+    "conveq reads float16, float32 and float64 ('f2', 'f4', 'f8', little or big endian) and "
+    "bfloat16 as ml_dtypes writes it ('<V2': the top 16 bits of a float32, little endian)";
 
 // Bytes from a file rendered for a one-line message: printable ASCII as is, the rest escaped.
 std::string printable(std::string_view text, size_t limit = kMaxQuotedChars) {
@@ -384,6 +385,11 @@ class FileChecker {
       result.type = StoredType::float32, result.itemsize = 4;
     } else if (body == "f8") {
       result.type = StoredType::float64, result.itemsize = 8;
+    } else if (body == "V2") {  // ml_dtypes' bfloat16: 2-byte void, little-endian bits
+      if (byte_order == '>') {
+        fail("dtype '" + printable(descr.text) + "': bfloat16 is read little endian ('<V2')");
+      }
+      return {StoredType::bfloat16, 2, false};
     } else {
       fail("unsupported dtype '" + printable(descr.text) + "' (" +
            describe_kind(body.empty() ? '\0' : body.front()) + "): " + kDtypeRule);
@@ -467,6 +473,8 @@ template <StoredType Type, bool BigEndian>
 double decode(const unsigned char* p) {
   if constexpr (Type == StoredType::float16) {
     return half_to_double(static_cast<uint16_t>(load_bits<2, BigEndian>(p)));
+  } else if constexpr (Type == StoredType::bfloat16) {
+    return std::bit_cast<float>(static_cast<uint32_t>(load_bits<2, BigEndian>(p)) << 16);
   } else if constexpr (Type == StoredType::float32) {
     return std::bit_cast<float>(static_cast<uint32_t>(load_bits<4, BigEndian>(p)));
   } else {
@@ -481,6 +489,8 @@ Decoder pick_decoder(const Dtype& dtype) {
     case StoredType::float16:
       return dtype.big_endian ? decode<StoredType::float16, true>
                               : decode<StoredType::float16, false>;
+    case StoredType::bfloat16:
+      return decode<StoredType::bfloat16, false>;
     case StoredType::float32:
       return dtype.big_endian ? decode<StoredType::float32, true>
                               : decode<StoredType::float32, false>;
@@ -549,7 +559,9 @@ std::string encode_array(const T* data, const std::vector<int64_t>& shape, const
   out += header;
   out.reserve(out.size() + static_cast<size_t>(count) * sizeof(T));
   for (int64_t i = 0; i < count; ++i) {
-    if constexpr (sizeof(T) == 4) {
+    if constexpr (sizeof(T) == 2) {
+      append_little_endian(out, data[i], 2);
+    } else if constexpr (sizeof(T) == 4) {
       append_little_endian(out, std::bit_cast<uint32_t>(data[i]), 4);
     } else {
       append_little_endian(out, std::bit_cast<uint64_t>(data[i]), 8);
@@ -785,10 +797,20 @@ std::string encode(const double* data, const std::vector<int64_t>& shape) {
   return encode_array(data, shape, "<f8");
 }
 
+std::string encode(HalfFormat format, const float* data, const std::vector<int64_t>& shape) {
+  int64_t count = 1;
+  for (const int64_t dim : shape) count = dim > 0 ? count * dim : 0;
+  std::vector<uint16_t> bits(static_cast<size_t>(count));
+  for (size_t i = 0; i < bits.size(); ++i) bits[i] = to_bits(format, data[i]);
+  return encode_array(bits.data(), shape, format == HalfFormat::float16 ? "<f2" : "<V2");
+}
+
 double unit_roundoff(StoredType type) {
   switch (type) {
     case StoredType::float16:
       return std::ldexp(1.0, -11);
+    case StoredType::bfloat16:
+      return std::ldexp(1.0, -8);
     case StoredType::float32:
       return std::ldexp(1.0, -24);
     case StoredType::float64:

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <type_traits>
 
 #include "conveq/core/error.hpp"
 #include "conveq/io/atomic_file.hpp"
@@ -29,6 +30,8 @@ std::string stored_name(npy::StoredType type) {
   switch (type) {
     case npy::StoredType::float16:
       return "float16";
+    case npy::StoredType::bfloat16:
+      return "bfloat16";
     case npy::StoredType::float32:
       return "float32";
     case npy::StoredType::float64:
@@ -57,17 +60,24 @@ TensorFile read_tensor_file(const std::string& option, const std::string& path) 
   return file;
 }
 
+// A stored value in the working dtype: float16 and bfloat16 round the value itself once (a
+// float64 value rounded to float32 first could be rounded twice).
+double to_working_dtype(double value, DType dtype) {
+  if (const auto format = storage_format(dtype)) return round_exactly(*format, value);
+  return dtype == DType::float32 ? static_cast<double>(static_cast<float>(value)) : value;
+}
+
 // How the values change on their way into the working dtype; counts the ones that do, and
-// those that overflow to infinity or flush to zero (only float64 -> float32 can do either).
+// those that overflow to infinity or flush to zero (only a narrower dtype can do either).
 void describe_conversion(TensorFile& file, DType dtype) {
   const std::string from = stored_name(file.array.stored_type);
   const std::string to = to_string(dtype);
   if (from == to) return;
   int64_t changed = 0, overflowed = 0, flushed = 0;
-  if (dtype == DType::float32) {
+  if (dtype != DType::float64) {
     for (const double v : file.array.values) {
-      const auto f = static_cast<float>(v);
-      if (static_cast<double>(f) != v && !(std::isnan(v) && std::isnan(f))) ++changed;
+      const double f = to_working_dtype(v, dtype);
+      if (f != v && !(std::isnan(v) && std::isnan(f))) ++changed;
       if (std::isinf(f) && !std::isinf(v)) ++overflowed;
       if (f == 0 && v != 0) ++flushed;
     }
@@ -244,11 +254,8 @@ ProblemOptions derived_options(const ProblemOptions& options, const Shapes& s,
     derived.kernel = std::to_string(s.kernel_h) + "," + std::to_string(s.kernel_w);
   }
   derived.no_bias = !files.bias;
-  // float16 files work in float32, the narrowest working dtype.
-  if (given.count("--dtype") == 0) {
-    derived.dtype =
-        files.input->array.stored_type == npy::StoredType::float64 ? "float64" : "float32";
-  }
+  // The input file's type is the working dtype, unless --dtype says otherwise.
+  if (given.count("--dtype") == 0) derived.dtype = stored_name(files.input->array.stored_type);
   derived.fill = "normal";
   derived.seed = "0";
   return derived;
@@ -275,9 +282,9 @@ Problem problem_from_files(const TensorFiles& files, const ProblemOptions& optio
 }
 
 template <typename T, size_t N>
-void copy_values(const std::vector<double>& values, xt::xtensor<T, N>& tensor) {
+void copy_values(const std::vector<double>& values, DType dtype, xt::xtensor<T, N>& tensor) {
   std::transform(values.begin(), values.end(), tensor.begin(),
-                 [](double v) { return static_cast<T>(v); });
+                 [dtype](double v) { return static_cast<T>(to_working_dtype(v, dtype)); });
 }
 
 std::string file_name(std::string name) {
@@ -340,9 +347,9 @@ template <typename T>
 ConvData<T> to_conv_data(const Problem& p, const TensorFiles& files) {
   ConvData<T> data = allocate_data<T>(p);
   // C order on both sides, and (N, C, L) is (N, C, 1, L) element for element.
-  copy_values(files.input->array.values, data.input);
-  copy_values(files.weight->array.values, data.weight);
-  if (files.bias) copy_values(files.bias->array.values, data.bias);
+  copy_values(files.input->array.values, p.dtype, data.input);
+  copy_values(files.weight->array.values, p.dtype, data.weight);
+  if (files.bias) copy_values(files.bias->array.values, p.dtype, data.bias);
   return data;
 }
 
@@ -391,8 +398,15 @@ void stage_outputs(const std::string& dir, const Problem& problem, const ConvDat
                    const std::vector<NamedOutput<T>>& outputs, std::span<const double> reference,
                    StagedFiles& staged) {
   const std::string what = "--save-outputs " + dir;
+  // float16 and bfloat16 data are saved in their format ('<f2', '<V2'); the reference as float64.
+  const auto format = storage_format(problem.dtype);
   auto save = [&](const std::string& name, const auto* values, const std::vector<int64_t>& shape) {
-    staged.add_to_directory(dir, name, npy::encode(values, shape), what);
+    std::string bytes;
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(*values)>, float>) {
+      if (format) bytes = npy::encode(*format, values, shape);
+    }
+    if (bytes.empty()) bytes = npy::encode(values, shape);
+    staged.add_to_directory(dir, name, bytes, what);
   };
   save("input.npy", data.input.data(), problem.input_shape());
   save("weight.npy", data.weight.data(), problem.weight_shape());

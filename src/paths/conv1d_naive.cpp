@@ -7,6 +7,7 @@
 #include "conveq/core/parallel.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
+#include "conveq/paths/storage_format.hpp"
 #include "row_taps.hpp"
 
 namespace conveq {
@@ -26,6 +27,7 @@ class Conv1dNaive final : public Path<T> {
     input_ = data.input.data();
     weight_ = data.weight.data();
     bias_ = data.bias_or_null();
+    format_ = accumulation_format(p);
     threads_ = threads_for_work(p.flops() / 2, threads);
     // The outputs each kernel tap reaches, the same for every row.
     first_.resize(static_cast<size_t>(g_.kw));
@@ -54,7 +56,7 @@ class Conv1dNaive final : public Path<T> {
               taps.push_back({x, k * g.dw - g.pw, w[k], first_[k], last_[k]});
           }
         }
-        naive::add_row_taps(out, taps, g.sw);
+        naive::add_row_taps(format_, out, taps, g.sw);
       }
     });
   }
@@ -64,6 +66,7 @@ class Conv1dNaive final : public Path<T> {
   const T* input_ = nullptr;
   const T* weight_ = nullptr;
   const T* bias_ = nullptr;
+  std::optional<HalfFormat> format_;  // --accumulate same: every operation rounds to it
   int threads_ = 1;
   std::vector<int64_t> first_, last_;
 };

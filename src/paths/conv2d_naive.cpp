@@ -8,6 +8,7 @@
 #include "conveq/core/parallel.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
+#include "conveq/paths/storage_format.hpp"
 #include "row_taps.hpp"
 
 namespace conveq {
@@ -32,6 +33,7 @@ class Conv2dNaive final : public Path<T> {
     input_ = data.input.data();
     weight_ = data.weight.data();
     bias_ = data.bias_or_null();
+    format_ = accumulation_format(p);
     threads_ = threads_for_work(p.flops() / 2, threads);
     // The output columns each column tap reaches, the same for every row.
     first_.resize(static_cast<size_t>(g_.kw));
@@ -76,7 +78,7 @@ class Conv2dNaive final : public Path<T> {
               }
             }
           }
-          naive::add_row_taps(out + oy * g.ow, taps, g.sw, rows, g.ow, g.sh * g.w);
+          naive::add_row_taps(format_, out + oy * g.ow, taps, g.sw, rows, g.ow, g.sh * g.w);
         };
         for (int64_t oy = 0; oy < interior_first_; ++oy) add_rows(oy, 1);
         if (interior_first_ < interior_last_) {
@@ -95,6 +97,7 @@ class Conv2dNaive final : public Path<T> {
   const T* input_ = nullptr;
   const T* weight_ = nullptr;
   const T* bias_ = nullptr;
+  std::optional<HalfFormat> format_;  // --accumulate same: every operation rounds to it
   int threads_ = 1;
   std::vector<int64_t> first_, last_;
   int64_t interior_first_ = 0, interior_last_ = 0;

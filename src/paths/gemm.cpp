@@ -10,6 +10,7 @@
 #include "conveq/core/parallel.hpp"
 #include "conveq/core/version.hpp"
 #include "conveq/paths/backend.hpp"
+#include "conveq/paths/emulated_gemm.hpp"
 
 #ifdef CONVEQ_HAVE_ONEDNN
 #include <omp.h>
@@ -94,7 +95,7 @@ void validate_gemm_name(const std::string& requested) {
 GemmProvider resolve_gemm_provider(const std::string& requested, DType dtype) {
   validate_gemm_name(requested);
   if (requested == "openblas") return GemmProvider::openblas;
-  if (requested == "onednn" && dtype != DType::float32) {
+  if (requested == "onednn" && dtype == DType::float64) {
     throw InputError("--gemm onednn: oneDNN has no " + to_string(dtype) +
                      " GEMM; use --gemm openblas or auto");
   }
@@ -103,7 +104,7 @@ GemmProvider resolve_gemm_provider(const std::string& requested, DType dtype) {
   const auto built = built_gemm_providers();
   const bool have_onednn =
       std::find(built.begin(), built.end(), GemmProvider::onednn) != built.end();
-  return have_onednn && dtype == DType::float32 ? GemmProvider::onednn : GemmProvider::openblas;
+  return have_onednn && dtype != DType::float64 ? GemmProvider::onednn : GemmProvider::openblas;
 }
 
 void use_gemm_provider(GemmProvider provider, int threads) {
@@ -148,6 +149,10 @@ GemmInfo describe_gemm_provider(GemmProvider provider) {
 template <>
 void gemm<float>(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                  const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc) {
+  if (const auto format = emulated_gemm_format()) {  // float16/bfloat16, --accumulate same
+    emulated_gemm(*format, ta, tb, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+    return;
+  }
 #ifdef CONVEQ_HAVE_ONEDNN
   if (active_provider == GemmProvider::onednn) {  // row-major, like the CBLAS call below
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb,

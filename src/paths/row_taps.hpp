@@ -5,8 +5,11 @@
 // time, in the order given (one rounding each, contracted to FMA like the one-tap loop), so the
 // result is the same as one pass per tap, whatever the grouping or the thread count.
 #include <cstdint>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
+#include "conveq/core/half_formats.hpp"
 #include "conveq/paths/taps.hpp"
 
 namespace conveq::naive {
@@ -52,6 +55,36 @@ void add_row_taps(T* out, const std::vector<RowTap<T>>& taps, int64_t stride, in
                        add_taps<decltype(count)::value>(out + r * out_row_stride, run, stride,
                                                         r * in_row_stride, begin, end);
                      });
+}
+
+// --accumulate same (paths/storage_format.hpp): the same taps in the same order for every
+// output, each product and each sum rounded to the storage format.
+inline void add_row_taps_in_format(HalfFormat format, float* out,
+                                   const std::vector<RowTap<float>>& taps, int64_t stride,
+                                   int64_t rows, int64_t out_row_stride, int64_t in_row_stride) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* y = out + r * out_row_stride;
+    for (const auto& tap : taps) {
+      const float* x = tap.row + tap.offset + r * in_row_stride;
+      for (int64_t o = tap.first; o < tap.last; ++o) {
+        y[o] = half_add(format, y[o], half_mul(format, tap.w, x[o * stride]));
+      }
+    }
+  }
+}
+
+// add_row_taps, or its rounded form when `format` names the format every operation rounds to.
+template <typename T>
+void add_row_taps(std::optional<HalfFormat> format, T* out, const std::vector<RowTap<T>>& taps,
+                  int64_t stride, int64_t rows = 1, int64_t out_row_stride = 0,
+                  int64_t in_row_stride = 0) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (format) {
+      add_row_taps_in_format(*format, out, taps, stride, rows, out_row_stride, in_row_stride);
+      return;
+    }
+  }
+  add_row_taps(out, taps, stride, rows, out_row_stride, in_row_stride);
 }
 
 }  // namespace conveq::naive

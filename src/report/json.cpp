@@ -36,6 +36,7 @@ nlohmann::json to_json(const Problem& p) {
       {"fold", p.fold_h > 0 ? nlohmann::json{p.fold_h, p.fold_w} : nlohmann::json(nullptr)},
       {"bias", p.has_bias},
       {"dtype", to_string(p.dtype)},
+      {"accumulation", to_string(p.accumulation_dtype())},
       {"fill", to_string(p.fill)},
       {"seed", p.seed},
       {"pointwise", p.is_pointwise()},

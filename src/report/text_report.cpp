@@ -49,6 +49,15 @@ std::string histogram_bar(const ReportView& buckets) {
   return bar;
 }
 
+// " (float32 sums)" for a float16 or bfloat16 problem; nothing for float32 and float64, and
+// for reports written before the field existed.
+std::string accumulation_text(const ReportView& problem) {
+  const auto accumulation = problem.optional("accumulation");
+  const std::string dtype = problem["dtype"].string();
+  if (!accumulation || (dtype != "float16" && dtype != "bfloat16")) return "";
+  return " (" + accumulation->string() + " sums)";
+}
+
 void write_header(std::ostringstream& out, const ReportView& report) {
   const auto problem = report["problem"];
   out << "conveq " << report["tool"]["version"].string() << "  " << report["repro"].string()
@@ -56,7 +65,7 @@ void write_header(std::ostringstream& out, const ReportView& report) {
   out << "problem: input " << integers_text(problem["input_shape"].integers()) << " weight "
       << integers_text(problem["weight_shape"].integers()) << " -> output "
       << integers_text(problem["output_shape"].integers()) << ", " << problem["dtype"].string()
-      << ", fill " << problem["fill"].string() << "\n\n";
+      << accumulation_text(problem) << ", fill " << problem["fill"].string() << "\n\n";
 }
 
 // The paths of one library (or conveq's own, library ""), in report order.

@@ -55,7 +55,7 @@ int comparison_threads(int threads) {
 
 double estimated_bytes(const Problem& p, int threads) {
   // In double, so that absurd shapes cannot overflow before they are refused.
-  const double item = p.dtype == DType::float32 ? 4 : 8;
+  const double item = p.dtype == DType::float64 ? 8 : 4;  // float16/bfloat16 live in float
   const double input = static_cast<double>(p.batch) * static_cast<double>(p.in_channels) *
                        static_cast<double>(p.height) * static_cast<double>(p.width);
   const double weight = static_cast<double>(p.out_channels) *

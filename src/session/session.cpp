@@ -13,6 +13,7 @@
 #include "conveq/paths/gemm.hpp"
 #include "conveq/paths/registry.hpp"
 #include "conveq/paths/run.hpp"
+#include "conveq/paths/storage_format.hpp"
 #include "conveq/report/compare_report.hpp"
 #include "conveq/report/json.hpp"
 #include "conveq/session/comparison_plan.hpp"
@@ -243,11 +244,11 @@ SessionResult run_compare(const Problem& problem, const RunOptions& options,
   validate(options);
   check_resources(problem, options.threads);
   const bool from_files = files != nullptr && files->input;
-  if (problem.dtype == DType::float32) {
+  if (problem.dtype != DType::float64) {  // float16 and bfloat16 live in float buffers
     return run_compare_on<float>(
         problem, options,
         from_files ? to_conv_data<float>(problem, *files) : fill_data<float>(problem),
-        all_paths<float>(), files);
+        storage_format_paths(all_paths<float>(), problem), files);
   }
   return run_compare_on<double>(
       problem, options,

@@ -50,8 +50,8 @@ std::string status_of(const ReportView& value, bool error_allowed = false) {
 
 DType dtype_of(const ReportView& value) {
   const std::string dtype = value.string();
-  if (dtype != "float32" && dtype != "float64") {
-    value.fail("\"" + dtype + "\" must be float32 or float64");
+  if (dtype != "float32" && dtype != "float64" && dtype != "float16" && dtype != "bfloat16") {
+    value.fail("\"" + dtype + "\" must be float32, float64, float16 or bfloat16");
   }
   return parse_dtype(dtype);
 }

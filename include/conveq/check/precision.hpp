@@ -35,6 +35,7 @@ struct PrecisionModel {
   int64_t terms = 0;
   int sides = 1;
   double storage_u = 0;
+  int storage_sides = 1;  // sides rounded into storage_u (2: twin float16 paths with float32 sums)
   double input_u = 0;
   int significand_bits = 0;  // of the coarsest format: no correct result reads more
   double min_l2_scale = 0;   // outputs below it: underflow, not rounding, dominates; not measured
@@ -47,7 +48,7 @@ double precision_bits(double rms_normalised_error);
 // The RMS normalised error a correct computation stays below, given the mean over the measured
 // outputs of (expected / l2 scale)^2 (`coherence`: about 1 for mixed-sign terms, up to n when
 // the terms share a sign and the partial sums grow with the output):
-//   sqrt(sides u^2 n (1 + coherence) + storage_u^2 coherence + 2 input_u^2).
+//   sqrt(sides u^2 n (1 + coherence) + storage_sides storage_u^2 coherence + 2 input_u^2).
 double expected_rms(const PrecisionModel& model, double coherence);
 
 // --allow-reduced-precision: significant bits a result may have and still pass the precision

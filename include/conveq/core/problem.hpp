@@ -4,12 +4,21 @@
 // height 1 (PyTorch itself lowers conv1d that way); `rank` remembers which
 // formulation the user asked for.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "conveq/core/half_formats.hpp"
+
 namespace conveq {
 
-enum class DType { float32, float64 };
+// float16 and bfloat16 are storage formats: their data live in float buffers holding values the
+// format represents (core/half_formats.hpp), and the paths compute in the format (emulated).
+enum class DType { float32, float64, float16, bfloat16 };
+// Where the sums of a float16 or bfloat16 problem accumulate: in float32 (the output rounded to
+// the storage format once, as most kernels do) or in the storage format itself (every product and
+// sum rounded). float32 and float64 problems always accumulate in their own dtype.
+enum class Accumulation { float32, same };
 // `files`: the data come from .npy files (tensor_files.hpp); never parsed from --fill.
 enum class Fill { normal, uniform, exact, files };
 
@@ -17,8 +26,12 @@ std::string to_string(DType dtype);
 std::string to_string(Fill fill);
 DType parse_dtype(const std::string& text);  // throws InputError naming --dtype
 Fill parse_fill(const std::string& text);    // throws InputError naming --fill; never `files`
-int mantissa_bits(DType dtype);              // 24 for float32, 53 for float64
-double unit_roundoff(DType dtype);           // 2^-24, 2^-53
+int mantissa_bits(DType dtype);              // 24 float32, 53 float64, 11 float16, 8 bfloat16
+double unit_roundoff(DType dtype);           // 2^-24, 2^-53, 2^-11, 2^-8
+
+std::string to_string(Accumulation accumulation);       // "float32", "same"
+bool is_half(DType dtype);                              // float16 or bfloat16
+std::optional<HalfFormat> storage_format(DType dtype);  // float16/bfloat16; empty for others
 
 struct Problem {
   int rank = 1;  // 1: Conv1d on (N, C, L); 2: Conv2d on (N, C, H, W)
@@ -38,9 +51,14 @@ struct Problem {
   std::string padding_spec = "0";  // as given: an integer, a pair, "same" or "valid"
   int64_t fold_h = 0, fold_w = 0;  // the folded (H, W) view of a pointwise 1D problem; 0 = none
   bool has_bias = true;
-  DType dtype = DType::float32;
+  DType dtype = DType::float32;                     // the storage (working) dtype
+  Accumulation accumulate = Accumulation::float32;  // float16 and bfloat16 only
   Fill fill = Fill::normal;
   uint64_t seed = 0;
+
+  // The format the sums accumulate in: float32 for a float16 or bfloat16 problem that
+  // accumulates in float32, the dtype itself otherwise.
+  DType accumulation_dtype() const;
 
   int64_t out_height() const;
   int64_t out_width() const;
@@ -80,6 +98,7 @@ struct ProblemOptions {
   std::string kernel = "1", stride = "1", padding = "0", dilation = "1", groups = "1";
   bool no_bias = false;
   std::string dtype = "float32";
+  std::string accumulate;  // "float32" (the default) or "same"
   std::string fill = "normal";
   std::string seed = "0";
 };
