@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "conveq/paths/emulated_gemm.hpp"
 #include "conveq/paths/gemm.hpp"
 #include "conveq/paths/gemm_threads.hpp"
 
@@ -59,7 +60,10 @@ void blocked(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int6
   }
 }
 
+// With --accumulate same the bias is the first term of the rounded sums, as in the direct loops
+// (a pass after the GEMM would add it unrounded, last).
 BiasMethod measured_best() {
+  if (emulated_gemm_format()) return BiasMethod::prefill;
   return current_gemm_provider() == GemmProvider::onednn ? BiasMethod::after : BiasMethod::prefill;
 }
 

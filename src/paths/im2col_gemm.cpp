@@ -17,16 +17,20 @@ void Im2colGemm<T>::prepare(const ConvGeometry& g, const T* input, const T* weig
   no_copy_ = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 &&
              g.oh == g.h && g.ow == g.w;
   const int64_t rows = g.cin_g() * g.kh * g.kw, plane = g.oh * g.ow;
+  // The bias as the first term of every sum (a row of ones before the column matrix, the bias
+  // before each weight row): where the direct loops start their sums, so that a format that
+  // rounds every sum (--accumulate same) gives the direct loops' bits.
   const bool ones_row = !no_copy_ && bias != nullptr;
   depth_ = rows + (ones_row ? 1 : 0);
   columns_.assign(no_copy_ ? 0 : static_cast<size_t>(depth_ * plane), T(0));
   weight_with_bias_.clear();
+  first_row_ = ones_row ? plane : 0;
   if (!ones_row) return;
-  std::fill(columns_.begin() + rows * plane, columns_.end(), T(1));  // build_columns keeps it
+  std::fill_n(columns_.begin(), plane, T(1));  // build_columns writes after it
   weight_with_bias_.resize(static_cast<size_t>(g.out_channels * depth_));
   for (int64_t o = 0; o < g.out_channels; ++o) {
-    std::copy_n(weight + o * rows, rows, weight_with_bias_.begin() + o * depth_);
-    weight_with_bias_[static_cast<size_t>(o * depth_ + rows)] = bias[o];
+    weight_with_bias_[static_cast<size_t>(o * depth_)] = bias[o];
+    std::copy_n(weight + o * rows, rows, weight_with_bias_.begin() + o * depth_ + 1);
   }
 }
 
@@ -44,7 +48,7 @@ void Im2colGemm<T>::run(T* output) {
         gemm_with_bias(false, false, g.cout_g(), plane, rows, w, rows, x, plane,
                        bias_ ? bias_ + group * g.cout_g() : nullptr, BiasAxis::per_row, y, plane);
       } else {
-        build_columns(g, x, columns_.data());
+        build_columns(g, x, columns_.data() + first_row_);
         gemm(false, false, g.cout_g(), plane, depth_, w, depth_, columns_.data(), plane, false, y,
              plane);
       }

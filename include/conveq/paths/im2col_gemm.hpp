@@ -29,9 +29,10 @@ class Im2colGemm {
   const T* weight_ = nullptr;
   const T* bias_ = nullptr;
   bool no_copy_ = false;
-  int64_t depth_ = 0;  // the GEMM's k: the column matrix's rows, with the row of ones
+  int64_t depth_ = 0;      // the GEMM's k: the column matrix's rows, with the row of ones
+  int64_t first_row_ = 0;  // where the column matrix starts in columns_: after the row of ones
   std::vector<T> columns_;
-  std::vector<T> weight_with_bias_;  // (Cout, Cin/g * KH * KW + 1), the bias last in each row
+  std::vector<T> weight_with_bias_;  // (Cout, 1 + Cin/g * KH * KW), the bias first in each row
 };
 
 }  // namespace conveq
