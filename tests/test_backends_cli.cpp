@@ -98,9 +98,8 @@ TEST_CASE("conveq paths lists every path with its library, build and default", "
     if (!backend.not_built.empty()) CHECK(r.out.find(backend.not_built) != std::string::npos);
     if (!backend.opt_in.empty()) CHECK(r.out.find(backend.opt_in) != std::string::npos);
   }
-  CHECK(
-      r.out.find("conv1d/naive             conveq     float32, float64   yes        by default") !=
-      std::string::npos);
+  CHECK(r.out.find("conv1d/naive             conveq     float32, float64, float16, bfloat16   yes"
+                   "        by default") != std::string::npos);
 }
 
 TEST_CASE("the text view groups the paths by library and says which formulations agree",

@@ -110,7 +110,7 @@ PathList<T> all_paths() {
 std::vector<PathCatalogEntry> path_catalog() {
   std::vector<PathCatalogEntry> catalog;
   for (const auto& path : all_paths<float>()) {
-    PathCatalogEntry entry{path->name(), path->backend_name(), "conveq", "float32, float64",
+    PathCatalogEntry entry{path->name(), path->backend_name(), "conveq", kOwnDtypes,
                            "",           path->opt_in()};
     if (const BackendEntry* backend = find_backend(entry.backend)) {
       entry.library = backend->library;

@@ -20,14 +20,14 @@ std::string format_path_catalog() {
     if (found == notes.end()) found = notes.insert(notes.end(), reason);
     return "[" + std::to_string(found - notes.begin() + 1) + "]";
   };
-  out << column("path", 24) << column("library", 10) << column("dtypes", 18) << column("built", 10)
+  out << column("path", 24) << column("library", 10) << column("dtypes", 37) << column("built", 10)
       << "runs\n";
   for (const auto& entry : path_catalog()) {
-    out << column(entry.name, 24) << column(entry.library, 10) << column(entry.dtypes, 18)
+    out << column(entry.name, 24) << column(entry.library, 10) << column(entry.dtypes, 37)
         << column(entry.not_built.empty() ? "yes" : "no " + note(entry.not_built), 10)
         << (entry.opt_in.empty() ? "by default" : "when named " + note(entry.opt_in)) << "\n";
   }
-  out << column("reference", 24) << column("conveq", 10) << column("float32, float64", 18)
+  out << column("reference", 24) << column("conveq", 10) << column(kOwnDtypes, 37)
       << column("yes", 10) << "always\n";
   if (!notes.empty()) out << "\n";
   for (size_t i = 0; i < notes.size(); ++i) out << "[" << i + 1 << "] " << notes[i] << "\n";

@@ -77,5 +77,7 @@ struct PathCatalogEntry {
   std::string opt_in;     // empty when it runs by default
 };
 std::vector<PathCatalogEntry> path_catalog();
+// The working dtypes conveq's own paths and the reference compute in.
+inline constexpr const char* kOwnDtypes = "float32, float64, float16, bfloat16";
 
 }  // namespace conveq
