@@ -133,6 +133,16 @@ TEST_CASE("show --format html, compare --html and run --html write one page each
   CHECK(suite.find("zero_tolerance") != std::string::npos);
 }
 
+TEST_CASE("the HTML page names a 16-bit problem's accumulation", "[cli][html]") {
+  const auto dir = fresh_directory("html_half");
+  const std::string page = (dir / "r.html").string();
+  const CliResult r =
+      run_conveq("compare " + kSmall + " --dtype bfloat16 --accumulate same --html " + page);
+  INFO(r.err);
+  REQUIRE(r.exit_status == 0);
+  CHECK(read_text(page).find("bfloat16 (bfloat16 sums)") != std::string::npos);
+}
+
 TEST_CASE("show --format html reads a --compact suite report", "[cli][html]") {
   const auto dir = fresh_directory("html_compact");
   const std::string report = (dir / "r.jsonl").string(), page = (dir / "r.html").string();

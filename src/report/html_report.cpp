@@ -11,6 +11,7 @@
 #include "conveq/report/html_comparison.hpp"
 #include "conveq/report/markup.hpp"
 #include "conveq/report/suite_text.hpp"
+#include "conveq/report/text_report.hpp"
 #include "conveq/suite/suite_run.hpp"
 
 namespace conveq {
@@ -81,7 +82,7 @@ std::string problem_html(const ReportView& report) {
          shape_text(problem["input_shape"].integers()) + " weight " +
          shape_text(problem["weight_shape"].integers()) + " &rarr; output " +
          shape_text(problem["output_shape"].integers()) + ", " +
-         html_escape(problem["dtype"].string()) + ", fill " +
+         html_escape(problem["dtype"].string() + accumulation_text(problem)) + ", fill " +
          html_escape(problem["fill"].string()) + ", " +
          std::to_string(problem["reduction_length"].count()) +
          " terms per output</p><p>reproduce: <code>" + html_escape(report["repro"].string()) +

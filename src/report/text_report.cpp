@@ -49,15 +49,6 @@ std::string histogram_bar(const ReportView& buckets) {
   return bar;
 }
 
-// " (float32 sums)" for a float16 or bfloat16 problem; nothing for float32 and float64, and
-// for reports written before the field existed.
-std::string accumulation_text(const ReportView& problem) {
-  const auto accumulation = problem.optional("accumulation");
-  const std::string dtype = problem["dtype"].string();
-  if (!accumulation || (dtype != "float16" && dtype != "bfloat16")) return "";
-  return " (" + accumulation->string() + " sums)";
-}
-
 void write_header(std::ostringstream& out, const ReportView& report) {
   const auto problem = report["problem"];
   out << "conveq " << report["tool"]["version"].string() << "  " << report["repro"].string()
@@ -308,6 +299,15 @@ void write_checks(std::ostringstream& out, const ReportView& report) {
 }
 
 }  // namespace
+
+// " (float32 sums)" for a float16 or bfloat16 problem; nothing for float32 and float64, and
+// for reports written before the field existed.
+std::string accumulation_text(const ReportView& problem) {
+  const auto accumulation = problem.optional("accumulation");
+  const std::string dtype = problem["dtype"].string();
+  if (!accumulation || (dtype != "float16" && dtype != "bfloat16")) return "";
+  return " (" + accumulation->string() + " sums)";
+}
 
 std::string format_text(const ReportView& report) {
   require_readable_schema(report);
