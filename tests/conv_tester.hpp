@@ -30,6 +30,7 @@ class ConvTester {
     return *this;
   }
   ConvTester& dtype(const std::string& d) { return text(options_.dtype, d); }
+  ConvTester& accumulate(const std::string& a) { return text(options_.accumulate, a); }
   ConvTester& fill(const std::string& f) { return text(options_.fill, f); }
   ConvTester& seed(uint64_t s) { return set(options_.seed, static_cast<int64_t>(s)); }
   // The paths to run, as --paths (default: every path that runs without being named).

@@ -127,6 +127,44 @@ TEST_CASE("every oneDNN path agrees with the reference within the bound", "[oned
   }
 }
 
+TEST_CASE("oneDNN's bfloat16 kernels (float32 sums) agree with the reference within the bound",
+          "[onednn][bfloat16]") {
+  if (!require_onednn()) return;
+  for (const ConvCase& c : shared_conv_cases()) {
+    if (c.tester.problem().fill == conveq::Fill::exact) continue;  // bfloat16 holds 63 terms
+    DYNAMIC_SECTION(c.name) {
+      const auto report = ConvTester(c.tester).dtype("bfloat16").paths(every_path()).Test();
+      CHECK(onednn_ran(report) == both_layouts(onednn_ops(c.kind)));
+      for (const auto& name : onednn_ran(report)) {
+        INFO(name);
+        const nlohmann::json* vs_reference = comparison(report, name, "reference");
+        REQUIRE(vs_reference != nullptr);
+        CHECK((*vs_reference)["tolerance"]["kind"] == "rounding_bound");
+      }
+    }
+  }
+}
+
+TEST_CASE("oneDNN says why it does not run float16 or bfloat16 sums", "[onednn][bfloat16]") {
+  if (!require_onednn()) return;
+  const auto half =
+      ConvTester().in(5).out(3).length(29).dtype("float16").paths(every_path()).Test();
+  const auto same = ConvTester()
+                        .in(5)
+                        .out(3)
+                        .length(29)
+                        .dtype("bfloat16")
+                        .accumulate("same")
+                        .paths(every_path())
+                        .Test();
+  for (const auto& name : both_layouts(kOps)) {
+    INFO(name);
+    CHECK(skip_reason(half, name) == "oneDNN 2 has no float16 convolution on this CPU");
+    CHECK(skip_reason(same, name) ==
+          "oneDNN sums bfloat16 in float32 (--accumulate float32), never in bfloat16");
+  }
+}
+
 TEST_CASE("the formulations of oneDNN are compared with each other", "[onednn]") {
   if (!require_onednn()) return;
   const auto report = ConvTester().in(3).out(5).length(17).paths(every_path()).Test();

@@ -1,4 +1,6 @@
-// The oneDNN paths (oneDNN 2.x, CPU engine, OpenMP threads), float32 only:
+// The oneDNN paths (oneDNN 2.x, CPU engine, OpenMP threads), float32, and bfloat16 with float32
+// sums (its bf16 kernels: bfloat16 inputs and weights, float32 bias and output, rounded to
+// bfloat16 afterwards by paths/storage_format as a bf16 store would):
 //   conv1d/onednn      convolution on (N, C, L)
 //   conv2d/onednn      convolution on (N, C, 1, L), or on a 2D problem itself
 //   conv2d_col/onednn  convolution on (N, C, L, 1) with a (K, 1) kernel
@@ -107,9 +109,22 @@ memory::desc any_layout(const memory::desc& md) {
   return {md.dims(), md.data_type(), Tag::any};
 }
 
+// What the primitive reads: the user's tensor in `type` (bf16 for a bfloat16 problem), in the
+// user's layout or in any.
+memory::desc primitive_layout(const memory::desc& md, memory::data_type type, bool plain) {
+  if (!plain) return {md.dims(), type, Tag::any};
+  const auto& strides = md.data.format_desc.blocking.strides;
+  return {md.dims(), type, memory::dims(strides, strides + md.data.ndims)};
+}
+
+memory::data_type input_type(DType dtype) {
+  return dtype == DType::bfloat16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+
 dnnl::primitive_desc conv_primitive_desc(const ConvGeometry& g, bool one_d, const UserDescs& user,
-                                         bool plain) {
+                                         bool plain, memory::data_type input) {
   auto layout = [&](const memory::desc& md) { return plain ? md : any_layout(md); };
+  auto read = [&](const memory::desc& md) { return primitive_layout(md, input, plain); };
   memory::dims strides{g.sh, g.sw}, dilates{g.dh - 1, g.dw - 1}, before{g.ph, g.pw};
   memory::dims after{g.pad_after_h(), g.pad_after_w()};
   if (one_d) {  // the width only
@@ -117,15 +132,17 @@ dnnl::primitive_desc conv_primitive_desc(const ConvGeometry& g, bool one_d, cons
   }
   // oneDNN's dilation counts the gaps between taps: PyTorch's dilation minus 1.
   const dnnl::convolution_forward::desc desc(
-      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, layout(user.src),
-      layout(user.weights), user.bias, layout(user.dst), strides, dilates, before, after);
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, read(user.src),
+      read(user.weights), user.bias, layout(user.dst), strides, dilates, before, after);
   return dnnl::convolution_forward::primitive_desc(desc, cpu_engine());
 }
 
-dnnl::primitive_desc linear_primitive_desc(const UserDescs& user, bool plain) {
+dnnl::primitive_desc linear_primitive_desc(const UserDescs& user, bool plain,
+                                           memory::data_type input) {
   auto layout = [&](const memory::desc& md) { return plain ? md : any_layout(md); };
-  const dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, layout(user.src),
-                                               layout(user.weights), user.bias, layout(user.dst));
+  auto read = [&](const memory::desc& md) { return primitive_layout(md, input, plain); };
+  const dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, read(user.src),
+                                               read(user.weights), user.bias, layout(user.dst));
   return dnnl::inner_product_forward::primitive_desc(desc, cpu_engine());
 }
 
@@ -135,7 +152,7 @@ memory bind_or_reorder(const memory::desc& wanted, const memory::desc& user, con
                        std::vector<float>& buffer, dnnl::stream& stream) {
   memory user_memory(user, cpu_engine(), const_cast<float*>(data));
   if (wanted == user) return user_memory;
-  buffer.assign(wanted.get_size() / sizeof(float), 0.0f);
+  buffer.assign((wanted.get_size() + sizeof(float) - 1) / sizeof(float), 0.0f);  // bf16: half
   memory reordered(wanted, cpu_engine(), buffer.data());
   dnnl::reorder(user_memory, reordered).execute(stream, user_memory, reordered);
   stream.wait();
@@ -158,11 +175,16 @@ class OnednnPath final : public Path<float> {
            "GEMM-based kernel";
   }
 
+  bool runs_16_bit(DType dtype) const override { return dtype == DType::bfloat16; }
+
   std::string skip_reason(const Problem& p) const override {
     std::string reason = formulation_skip_reason(view_, p);
     if (!reason.empty()) return reason;
+    if (p.dtype == DType::float16) return "oneDNN 2 has no float16 convolution on this CPU";
+    if (p.dtype == DType::bfloat16 && p.accumulate == Accumulation::same)
+      return "oneDNN sums bfloat16 in float32 (--accumulate float32), never in bfloat16";
     try {  // the descriptor only: no JIT, no threads
-      (void)primitive_desc(geometry(p), p.has_bias);
+      (void)primitive_desc(geometry(p), p.has_bias, p.dtype);
     } catch (const dnnl::error& e) {
       return std::string("oneDNN has no implementation for this problem: ") + e.what();
     }
@@ -188,10 +210,10 @@ class OnednnPath final : public Path<float> {
     return conv_user_descs(g, view_ == Formulation::conv1d, has_bias);
   }
 
-  dnnl::primitive_desc primitive_desc(const ConvGeometry& g, bool has_bias) const {
+  dnnl::primitive_desc primitive_desc(const ConvGeometry& g, bool has_bias, DType dtype) const {
     const UserDescs user = user_descs(g, has_bias);
-    if (view_ == Formulation::linear) return linear_primitive_desc(user, plain_);
-    return conv_primitive_desc(g, view_ == Formulation::conv1d, user, plain_);
+    if (view_ == Formulation::linear) return linear_primitive_desc(user, plain_, input_type(dtype));
+    return conv_primitive_desc(g, view_ == Formulation::conv1d, user, plain_, input_type(dtype));
   }
 
   const float* channels_last_input(const float* input);
@@ -215,7 +237,7 @@ void OnednnPath::prepare(const Problem& p, const ConvData<float>& data, int thre
   g_ = geometry(p);
   stream_ = dnnl::stream(cpu_engine());
   const UserDescs user = user_descs(g_, p.has_bias);
-  const dnnl::primitive_desc pd = primitive_desc(g_, p.has_bias);
+  const dnnl::primitive_desc pd = primitive_desc(g_, p.has_bias, p.dtype);
   const float* input =
       view_ == Formulation::linear ? channels_last_input(data.input.data()) : data.input.data();
   args_.clear();

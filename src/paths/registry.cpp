@@ -65,7 +65,8 @@ const std::vector<BackendEntry>& known_backends() {
   const bool torch = false;
 #endif
   static const std::vector<BackendEntry> backends = {
-      {"onednn", "oneDNN", onednn_built() ? "" : kOnednnNotBuilt, "", "float32"},
+      {"onednn", "oneDNN", onednn_built() ? "" : kOnednnNotBuilt, "",
+       "float32, bfloat16 (float32 sums)"},
       {"xnnpack", "XNNPACK", xnnpack ? "" : kXnnpackNotBuilt, "", "float32"},
       {"torch", "LibTorch", torch ? "" : kTorchNotBuilt, kTorchOptIn, "float32, float64"},
   };

@@ -18,7 +18,7 @@ class StorageFormatPath final : public Path<float> {
   // A library path's own reason first ("not built", a formulation it lacks), then the dtype's.
   std::string skip_reason(const Problem& p) const override {
     const std::string reason = inner_->skip_reason(p);
-    if (!reason.empty() || inner_->backend_name().empty()) return reason;
+    if (!reason.empty() || inner_->runs_16_bit(dtype_)) return reason;
     return half_library_skip_reason(dtype_);
   }
   ConvGeometry geometry(const Problem& p) const override { return inner_->geometry(p); }
@@ -27,6 +27,7 @@ class StorageFormatPath final : public Path<float> {
   std::optional<BackendInfo> backend() const override { return inner_->backend(); }
   std::string backend_name() const override { return inner_->backend_name(); }
   void park_threads() override { inner_->park_threads(); }
+  bool runs_16_bit(DType dtype) const override { return inner_->runs_16_bit(dtype); }
 
   void prepare(const Problem& p, const ConvData<float>& data, int threads) override {
     emulated_ = accumulation_format(p);

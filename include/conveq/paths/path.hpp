@@ -86,6 +86,10 @@ class Path {
   // After its library's timing block: let the library's idle threads sleep rather than spin on
   // a core the next block needs.
   virtual void park_threads() {}
+  // Whether this path computes a float16 or bfloat16 problem in the library's own kernels for
+  // that format (its skip_reason then says which accumulation it lacks). conveq's own paths
+  // compute every dtype (paths/storage_format); a library path that does not is skipped.
+  virtual bool runs_16_bit(DType /*dtype*/) const { return backend_name().empty(); }
 };
 
 // Shared skip reasons, so every path of a formulation gives the same one.
