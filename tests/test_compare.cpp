@@ -376,3 +376,20 @@ TEST_CASE("bit-identical outputs take a shortcut that gives what the full pass g
   CHECK(shortcut.precision.coherence > 0);
   CHECK(shortcut.error_map.utilisation_histogram[0] == static_cast<int64_t>(b.size()));
 }
+
+TEST_CASE("count_nonfinite counts NaN and each infinity, and nothing in finite data", "[compare]") {
+  const float big = std::numeric_limits<float>::max();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> finite{big, -big, 0.0f, -0.0f, std::numeric_limits<float>::denorm_min()};
+  const auto none = conveq::count_nonfinite(finite);
+  CHECK(none.nan + none.positive_inf + none.negative_inf == 0);
+  std::vector<float> mixed = finite;
+  mixed.insert(mixed.end(), {std::nanf(""), inf, -inf, inf});
+  const auto counts = conveq::count_nonfinite(mixed);
+  CHECK(counts.nan == 1);
+  CHECK(counts.positive_inf == 2);
+  CHECK(counts.negative_inf == 1);
+  const auto doubles = conveq::count_nonfinite(std::vector<double>{1.0, kNaN, -kInf});
+  CHECK(doubles.nan == 1);
+  CHECK(doubles.negative_inf == 1);
+}
