@@ -53,6 +53,9 @@ double median(const std::vector<uint64_t>& keys) {
 
 int ulp_bucket(double ulps) {
   if (ulps < 1) return 0;
+  // Below 2^32 (every float32 distance) ulps is an integer and its bit width is
+  // floor(log2) + 1 exactly; log2 stays for the larger ones, where it rounds as it always has.
+  if (ulps < 0x1p32) return static_cast<int>(std::bit_width(static_cast<uint64_t>(ulps)));
   return std::min(64, static_cast<int>(std::floor(std::log2(ulps))) + 1);
 }
 
@@ -82,6 +85,7 @@ struct NonFiniteTally {
 
   // |a - b|, or +inf for a NaN or infinity mismatch (NaN == NaN only with equal_nan).
   double difference(double a, double b) {
+    if (std::isfinite(a) && std::isfinite(b)) return std::abs(a - b);
     a_counts.add(a);
     b_counts.add(b);
     if (std::isnan(a) || std::isnan(b)) {
