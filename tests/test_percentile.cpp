@@ -100,7 +100,7 @@ TEST_CASE("percentiles equal sorting's, at every size and shape of data", "[perc
   }
 }
 
-TEST_CASE("NaN ranks above +inf; no values read 0", "[percentile]") {
+TEST_CASE("NaN ranks above +inf, and no values read 0", "[percentile]") {
   const auto p = nearest_rank_percentiles(keys_of({1.0, kNaN, kInf}), {0.5, 1.0});
   CHECK(p[0] == kInf);
   CHECK(std::isnan(p[1]));
