@@ -528,7 +528,7 @@ struct Accumulators {
 // rules): the common case of twins, which compute the same sums in the same order.
 bool identical_and_finite(const CompareInput& in) {
   return in.a.size() == in.b.size() &&
-         std::memcmp(in.a.data(), in.b.data(), in.a.size_bytes()) == 0 &&
+         (in.a.empty() || std::memcmp(in.a.data(), in.b.data(), in.a.size_bytes()) == 0) &&
          std::all_of(in.b.begin(), in.b.end(), [](double v) { return std::isfinite(v); });
 }
 

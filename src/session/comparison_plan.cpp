@@ -120,7 +120,7 @@ class OperandsByBits {
                                     : std::as_bytes(side.values);
     for (size_t i = 0; i < seen_.size(); ++i) {
       if (seen_[i].size() == bytes.size() &&
-          (seen_[i].data() == bytes.data() ||
+          (bytes.empty() || seen_[i].data() == bytes.data() ||
            std::memcmp(seen_[i].data(), bytes.data(), bytes.size()) == 0)) {
         return i;
       }
