@@ -55,6 +55,31 @@ uint64_t select_key(std::vector<uint64_t>& candidates, size_t rank, int shift,
   return candidates[rank];
 }
 
+// The keys of a few top-digit bins, gathered in one pass over all of them.
+class TopBins {
+ public:
+  void gather(const std::vector<uint64_t>& keys, const std::vector<BinOfRank>& wanted) {
+    slot_.assign(kBins, -1);
+    size_t used = 0;
+    for (const BinOfRank& at : wanted) {
+      if (slot_[at.bin] < 0) slot_[at.bin] = static_cast<int>(used++);
+    }
+    gathered_.resize(std::max(gathered_.size(), used));
+    for (size_t s = 0; s < used; ++s) gathered_[s].clear();
+    for (const uint64_t key : keys) {
+      const int s = slot_[digit(key, kTopShift)];
+      if (s >= 0) gathered_[static_cast<size_t>(s)].push_back(key);
+    }
+  }
+  const std::vector<uint64_t>& candidates(size_t bin) const {
+    return gathered_[static_cast<size_t>(slot_[bin])];
+  }
+
+ private:
+  std::vector<int> slot_;  // per bin: its place in gathered_, or -1
+  std::vector<std::vector<uint64_t>> gathered_;
+};
+
 // Nearest rank, as conveq has always computed it: ceil(q n) - 1, clamped to the last.
 size_t rank_of(double q, size_t n) {
   const auto k = static_cast<size_t>(std::ceil(q * static_cast<double>(n))) - 1;
@@ -78,16 +103,16 @@ std::vector<double> nearest_rank_percentiles(const std::vector<uint64_t>& keys,
   if (keys.empty()) return result;
   // Per thread, so that the candidates of a large bin do not page-fault on every call.
   static thread_local std::vector<size_t> top_counts, step_counts;
+  static thread_local TopBins bins;
   static thread_local std::vector<uint64_t> candidates;
   count_digits(keys, kTopShift, top_counts);
+  std::vector<BinOfRank> at;
+  for (const double q : quantiles) at.push_back(bin_of_rank(top_counts, rank_of(q, keys.size())));
+  bins.gather(keys, at);
   size_t i = 0;
   for (const double q : quantiles) {
-    const BinOfRank at = bin_of_rank(top_counts, rank_of(q, keys.size()));
-    candidates.clear();
-    for (const uint64_t key : keys) {
-      if (digit(key, kTopShift) == at.bin) candidates.push_back(key);
-    }
-    const size_t rank = rank_of(q, keys.size()) - at.below;
+    candidates = bins.candidates(at[i].bin);  // a copy: select_key narrows it
+    const size_t rank = rank_of(q, keys.size()) - at[i].below;
     result[i++] = from_order_key(select_key(candidates, rank, kTopShift - kDigitBits, step_counts));
   }
   return result;
