@@ -55,28 +55,38 @@ uint64_t select_key(std::vector<uint64_t>& candidates, size_t rank, int shift,
   return candidates[rank];
 }
 
-// The keys of a few top-digit bins, gathered in one pass over all of them.
+// The keys of a few top-digit bins, gathered in one pass over all of them into places sized
+// from the bins' counts.
 class TopBins {
  public:
-  void gather(const std::vector<uint64_t>& keys, const std::vector<BinOfRank>& wanted) {
-    slot_.assign(kBins, -1);
-    size_t used = 0;
+  void gather(const std::vector<uint64_t>& keys, const std::vector<BinOfRank>& wanted,
+              const std::vector<size_t>& counts) {
+    // Place 0 takes every other key and never advances: no branch on which bin a key is in
+    // (half the keys may be, at random, and the mispredictions cost more than the stores).
+    slot_.assign(kBins, 0);
+    uint64_t discarded = 0;
+    std::vector<uint64_t*> next{&discarded};
     for (const BinOfRank& at : wanted) {
-      if (slot_[at.bin] < 0) slot_[at.bin] = static_cast<int>(used++);
+      if (slot_[at.bin] > 0) continue;
+      const size_t place = next.size() - 1;
+      slot_[at.bin] = static_cast<int>(next.size());
+      if (gathered_.size() <= place) gathered_.emplace_back();
+      gathered_[place].resize(counts[at.bin]);
+      next.push_back(gathered_[place].data());
     }
-    gathered_.resize(std::max(gathered_.size(), used));
-    for (size_t s = 0; s < used; ++s) gathered_[s].clear();
+    const int* slot = slot_.data();
     for (const uint64_t key : keys) {
-      const int s = slot_[digit(key, kTopShift)];
-      if (s >= 0) gathered_[static_cast<size_t>(s)].push_back(key);
+      const auto s = static_cast<size_t>(slot[digit(key, kTopShift)]);
+      *next[s] = key;
+      next[s] += s > 0 ? 1 : 0;
     }
   }
   const std::vector<uint64_t>& candidates(size_t bin) const {
-    return gathered_[static_cast<size_t>(slot_[bin])];
+    return gathered_[static_cast<size_t>(slot_[bin]) - 1];
   }
 
  private:
-  std::vector<int> slot_;  // per bin: its place in gathered_, or -1
+  std::vector<int> slot_;  // per bin: 1 + its place in gathered_, or 0
   std::vector<std::vector<uint64_t>> gathered_;
 };
 
@@ -108,7 +118,7 @@ std::vector<double> nearest_rank_percentiles(const std::vector<uint64_t>& keys,
   count_digits(keys, kTopShift, top_counts);
   std::vector<BinOfRank> at;
   for (const double q : quantiles) at.push_back(bin_of_rank(top_counts, rank_of(q, keys.size())));
-  bins.gather(keys, at);
+  bins.gather(keys, at, top_counts);
   size_t i = 0;
   for (const double q : quantiles) {
     candidates = bins.candidates(at[i].bin);  // a copy: select_key narrows it
