@@ -6,6 +6,9 @@
 
 #include "conveq/check/bound.hpp"
 #include "conveq/check/compare.hpp"
+#include "conveq/check/reference.hpp"
+#include "conveq/core/fill.hpp"
+#include "conveq/report/json.hpp"
 
 using conveq::compare_outputs;
 using conveq::CompareInput;
@@ -332,4 +335,61 @@ TEST_CASE("exact zeros count against 99 %, the bound against the nonzero outputs
     CHECK(r.status == Status::mistrusted);
     CHECK(r.reason == "no expected output is finite and nonzero (7 zeros, 3 infinite or NaN)");
   }
+}
+
+TEST_CASE("bit-identical outputs take a shortcut that gives what the full pass gives",
+          "[compare]") {
+  conveq::ProblemOptions o;
+  o.in_channels = "8";
+  o.out_channels = "16";
+  o.length = "700";
+  o.padding = "3";  // without bias, the padded positions are exact zeros
+  o.no_bias = true;
+  const auto problem = conveq::make_problem(o);
+  conveq::ReferenceOutput reference;
+  conveq::compute_reference(problem, conveq::fill_data<float>(problem), 1, reference);
+  std::vector<double> b(reference.value.begin(), reference.value.end());
+  for (auto& v : b) v = static_cast<float>(v);  // a float path's output
+  std::vector<double> same = b, equal_not_same = b;
+  const auto zero = std::find(b.begin() + 1, b.end(), 0.0) - b.begin();
+  REQUIRE(zero < static_cast<std::ptrdiff_t>(b.size()));
+  equal_not_same[static_cast<size_t>(zero)] = -0.0;  // equal, but other bits: the full pass
+
+  CompareInput in;
+  in.a_name = "a";
+  in.b_name = "b";
+  in.b = b;
+  in.scale = {reference.scale.data(), reference.scale.size()};
+  in.l2_scale = {reference.l2_scale.data(), reference.l2_scale.size()};
+  in.precision = conveq::path_precision_model(problem, 2);
+  in.shape = problem.output_shape();
+  in.channels = problem.out_channels;
+  in.positions = problem.out_width();
+  in.tolerance = conveq::path_vs_path_tolerance(problem);
+  in.a = same;
+  const auto shortcut = compare_outputs(in, {});
+  in.a = equal_not_same;
+  const auto full = compare_outputs(in, {});
+  CHECK(conveq::to_json(shortcut).dump() == conveq::to_json(full).dump());
+  CHECK(shortcut.status == Status::passed);
+  CHECK(shortcut.precision.outputs > 0);
+  CHECK(shortcut.precision.coherence > 0);
+  CHECK(shortcut.error_map.utilisation_histogram[0] == static_cast<int64_t>(b.size()));
+}
+
+TEST_CASE("count_nonfinite counts NaN and each infinity, and nothing in finite data", "[compare]") {
+  const float big = std::numeric_limits<float>::max();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> finite{big, -big, 0.0f, -0.0f, std::numeric_limits<float>::denorm_min()};
+  const auto none = conveq::count_nonfinite(finite);
+  CHECK(none.nan + none.positive_inf + none.negative_inf == 0);
+  std::vector<float> mixed = finite;
+  mixed.insert(mixed.end(), {std::nanf(""), inf, -inf, inf});
+  const auto counts = conveq::count_nonfinite(mixed);
+  CHECK(counts.nan == 1);
+  CHECK(counts.positive_inf == 2);
+  CHECK(counts.negative_inf == 1);
+  const auto doubles = conveq::count_nonfinite(std::vector<double>{1.0, kNaN, -kInf});
+  CHECK(doubles.nan == 1);
+  CHECK(doubles.negative_inf == 1);
 }

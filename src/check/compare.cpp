@@ -4,9 +4,11 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 
+#include "conveq/check/percentile.hpp"
 #include "conveq/core/format.hpp"
 
 namespace conveq {
@@ -40,33 +42,28 @@ double ulps_between(Float a, Float b) {
   return static_cast<double>(x > y ? x - y : y - x);
 }
 
-double percentile(std::vector<double>& values, double q) {
-  if (values.empty()) return 0;
-  const auto k = static_cast<size_t>(std::ceil(q * static_cast<double>(values.size()))) - 1;
-  const size_t index = std::min(k, values.size() - 1);
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index),
-                   values.end());
-  return values[index];
+Percentiles percentiles(const std::vector<uint64_t>& keys) {
+  const std::vector<double> p = nearest_rank_percentiles(keys, {0.50, 0.90, 0.99, 1.0});
+  return {p[0], p[1], p[2], p[3]};
 }
 
-Percentiles percentiles(std::vector<double>& values) {
-  Percentiles p;
-  p.p50 = percentile(values, 0.50);
-  p.p90 = percentile(values, 0.90);
-  p.p99 = percentile(values, 0.99);
-  p.max = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
-  return p;
+double median(const std::vector<uint64_t>& keys) {
+  return nearest_rank_percentiles(keys, {0.5})[0];
 }
 
 int ulp_bucket(double ulps) {
   if (ulps < 1) return 0;
+  // Below 2^32 (every float32 distance) ulps is an integer and its bit width is
+  // floor(log2) + 1 exactly; log2 stays for the larger ones, where it rounds as it always has.
+  if (ulps < 0x1p32) return static_cast<int>(std::bit_width(static_cast<uint64_t>(ulps)));
   return std::min(64, static_cast<int>(std::floor(std::log2(ulps))) + 1);
 }
 
-// The per-element values that the percentiles and the mistrust rule need whole. Reused by the
-// calls on this thread: fresh per-element vectors page-fault on every call.
+// The per-element values that the percentiles and the mistrust rule need whole, as order keys
+// (percentile.hpp). Reused by the calls on this thread: fresh per-element vectors page-fault on
+// every call.
 struct ElementColumns {
-  std::vector<double> abs_errors, rel_errors, tolerances, magnitudes;
+  std::vector<uint64_t> abs_errors, rel_errors, tolerances, magnitudes;
 };
 
 ElementColumns& reused_columns(size_t n) {
@@ -88,6 +85,7 @@ struct NonFiniteTally {
 
   // |a - b|, or +inf for a NaN or infinity mismatch (NaN == NaN only with equal_nan).
   double difference(double a, double b) {
+    if (std::isfinite(a) && std::isfinite(b)) return std::abs(a - b);
     a_counts.add(a);
     b_counts.add(b);
     if (std::isnan(a) || std::isnan(b)) {
@@ -131,6 +129,8 @@ struct UlpHistogram {
     }
   }
 
+  void add_zero_differences(int64_t count) { buckets[0] += count; }
+
   void finish(ComparisonResult& r) const {
     r.max_ulp = max_ulp;
     r.ulp_not_comparable = not_comparable;
@@ -161,15 +161,15 @@ ElementMeasure measure(const Tolerance& t, double diff, double b, double scale) 
 
 // Absolute, relative and scaled errors: maxima, the mean and (from the columns) percentiles.
 struct ErrorStatistics {
-  std::vector<double>& abs_errors;
-  std::vector<double>& rel_errors;
+  std::vector<uint64_t>& abs_errors;
+  std::vector<uint64_t>& rel_errors;
   double max_abs = 0, max_rel = 0, max_scaled = 0;
   double sum_abs = 0;  // in element order, over finite differences
   int64_t finite_count = 0;
 
   void add(double diff, double rel, double scale) {
-    abs_errors.push_back(diff);
-    rel_errors.push_back(rel);
+    abs_errors.push_back(order_key(diff));
+    rel_errors.push_back(order_key(rel));
     max_abs = std::max(max_abs, diff);
     max_rel = std::max(max_rel, rel);
     if (scale > 0 && diff > 0)
@@ -181,6 +181,10 @@ struct ErrorStatistics {
       ++finite_count;
     }
   }
+
+  // Only zero differences, instead of add(0, 0, scale) `count` times: the same maxima and mean,
+  // and percentiles of an empty column are the zeros' (0).
+  void add_zero_differences(int64_t count) { finite_count += count; }
 
   void finish(ComparisonResult& r) {
     r.max_abs_error = max_abs;
@@ -197,8 +201,8 @@ struct ErrorStatistics {
 // have their own rules; in the medians they would stand for an output that is not there).
 struct ExpectedProfile {
   double first;
-  std::vector<double>& tolerances;
-  std::vector<double>& magnitudes;
+  std::vector<uint64_t>& tolerances;
+  std::vector<uint64_t>& magnitudes;
   int64_t zero_count = 0, nonfinite_count = 0;
   bool constant = true;
 
@@ -209,8 +213,8 @@ struct ExpectedProfile {
     } else if (!std::isfinite(b)) {
       ++nonfinite_count;
     } else {
-      tolerances.push_back(tolerance);
-      magnitudes.push_back(std::abs(b));
+      tolerances.push_back(order_key(tolerance));
+      magnitudes.push_back(order_key(std::abs(b)));
     }
   }
 };
@@ -367,7 +371,7 @@ std::string nonfinite_mistrust_reason(int64_t agreements, int64_t n) {
 }
 
 // Why a passing comparison proves little, or "" when it is meaningful.
-std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected,
+std::string mistrust_reason(const CompareInput& in, const ExpectedProfile& expected,
                             int64_t nonfinite_agreements) {
   const auto n = static_cast<int64_t>(in.b.size());
   std::string nonfinite = nonfinite_mistrust_reason(nonfinite_agreements, n);
@@ -387,8 +391,8 @@ std::string mistrust_reason(const CompareInput& in, ExpectedProfile& expected,
   }
   // Over the nonzero finite outputs only: with many exact zeros (wide padding, no bias) the
   // median over all would be 0 and the rule would fire on every correct result.
-  const double median_tolerance = percentile(expected.tolerances, 0.5);
-  const double median_magnitude = percentile(expected.magnitudes, 0.5);
+  const double median_tolerance = median(expected.tolerances);
+  const double median_magnitude = median(expected.magnitudes);
   if (median_tolerance >= median_magnitude) {
     return "the bound is looser than the output itself: median tolerance " +
            format_number(median_tolerance, "%.6g") + " >= median |expected| " +
@@ -423,7 +427,7 @@ std::string reduced_precision_reason(const PrecisionResult& p, int64_t terms, bo
 
 // The verdict: failed with any mismatch, or when the precision is clearly below the dtype's
 // (unless accepted); else mistrusted when passing proves little.
-void judge(const CompareInput& in, ExpectedProfile& expected, ComparisonResult& r) {
+void judge(const CompareInput& in, const ExpectedProfile& expected, ComparisonResult& r) {
   if (r.mismatches > 0) {
     r.status = Status::failed;
     std::ostringstream why;
@@ -441,6 +445,91 @@ void judge(const CompareInput& in, ExpectedProfile& expected, ComparisonResult& 
     r.reason = mistrust_reason(in, expected, r.nonfinite_agreements);
     if (!r.reason.empty()) r.status = Status::mistrusted;
   }
+}
+
+// Every accumulator of one comparison, fed element by element in one pass.
+struct Accumulators {
+  Accumulators(const CompareInput& input, const CompareOptions& compare_options)
+      : in(input),
+        options(compare_options),
+        columns(reused_columns(input.a.size())),
+        nonfinite{options.equal_nan},
+        ulps{in.dtype},
+        errors{columns.abs_errors, columns.rel_errors},
+        expected{in.b.empty() ? 0.0 : in.b[0], columns.tolerances, columns.magnitudes},
+        worst(options.worst_count),
+        precision(in.l2_scale, in.precision.min_l2_scale),
+        band(in.tolerance),
+        map(in.channels, in.positions) {}
+
+  const CompareInput& in;
+  const CompareOptions& options;
+  ElementColumns& columns;
+  NonFiniteTally nonfinite;
+  UlpHistogram ulps;
+  ErrorStatistics errors;
+  ExpectedProfile expected;
+  WorstElements worst;
+  PrecisionStatistic precision;
+  BandStatistic band;
+  ErrorMapAccumulator map;
+
+  void add(int64_t i) {
+    const auto k = static_cast<size_t>(i);
+    const double a = in.a[k], b = in.b[k], scale = in.scale[k];
+    const double diff = nonfinite.difference(a, b);
+    ulps.add(a, b, diff);
+    const ElementMeasure m = measure(in.tolerance, diff, b, scale);
+    errors.add(diff, m.rel_error, scale);
+    expected.add(b, m.tolerance);
+    worst.add(i, diff, m);
+    precision.add(k, a, b, diff);
+    band.add(diff, b, scale);
+    map.add(i, m.utilisation);
+  }
+
+  // Outputs equal bit for bit and finite: every difference is 0, so only the expected side's
+  // statistics need the elements, in the same order as add() (the same sums), and the others
+  // take the n zero differences at once: what add() would give them.
+  void add_identical() {
+    const auto n = static_cast<int64_t>(in.b.size());
+    for (int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<size_t>(i);
+      const double b = in.b[k];
+      const ElementMeasure m = measure(in.tolerance, 0, b, in.scale[k]);
+      expected.add(b, m.tolerance);
+      if (i == 0) worst.add(i, 0, m);
+      precision.add(k, b, b, 0);
+    }
+    ulps.add_zero_differences(n);
+    errors.add_zero_differences(n);
+    map.add_zero_utilisations(n);
+  }
+
+  ComparisonResult finish() {
+    ComparisonResult r;
+    r.a = in.a_name;
+    r.b = in.b_name;
+    r.tolerance = in.tolerance;
+    r.elements = static_cast<int64_t>(in.a.size());
+    nonfinite.finish(r);
+    ulps.finish(r);
+    errors.finish(r);
+    worst.finish(in, r);
+    precision.finish(in, options, r);
+    band.finish(r);
+    r.error_map = map.finish();
+    judge(in, expected, r);
+    return r;
+  }
+};
+
+// The outputs are the same bits and all finite (NaN == NaN and infinities have their own
+// rules): the common case of twins, which compute the same sums in the same order.
+bool identical_and_finite(const CompareInput& in) {
+  return in.a.size() == in.b.size() &&
+         (in.a.empty() || std::memcmp(in.a.data(), in.b.data(), in.a.size_bytes()) == 0) &&
+         std::all_of(in.b.begin(), in.b.end(), [](double v) { return std::isfinite(v); });
 }
 
 }  // namespace
@@ -491,46 +580,13 @@ std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape) {
 }
 
 ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& options) {
-  const auto n = static_cast<int64_t>(in.a.size());
-  ElementColumns& columns = reused_columns(static_cast<size_t>(n));
-  NonFiniteTally nonfinite{options.equal_nan};
-  UlpHistogram ulps{in.dtype};
-  ErrorStatistics errors{columns.abs_errors, columns.rel_errors};
-  ExpectedProfile expected{in.b.empty() ? 0.0 : in.b[0], columns.tolerances, columns.magnitudes};
-  WorstElements worst(options.worst_count);
-  PrecisionStatistic precision(in.l2_scale, in.precision.min_l2_scale);
-  BandStatistic band(in.tolerance);
-  ErrorMapAccumulator map(in.channels, in.positions);
-
-  // One pass over the elements feeds every accumulator.
-  for (int64_t i = 0; i < n; ++i) {
-    const auto k = static_cast<size_t>(i);
-    const double a = in.a[k], b = in.b[k], scale = in.scale[k];
-    const double diff = nonfinite.difference(a, b);
-    ulps.add(a, b, diff);
-    const ElementMeasure m = measure(in.tolerance, diff, b, scale);
-    errors.add(diff, m.rel_error, scale);
-    expected.add(b, m.tolerance);
-    worst.add(i, diff, m);
-    precision.add(k, a, b, diff);
-    band.add(diff, b, scale);
-    map.add(i, m.utilisation);
+  Accumulators all(in, options);
+  if (!identical_and_finite(in)) {
+    for (int64_t i = 0; i < static_cast<int64_t>(in.a.size()); ++i) all.add(i);
+  } else {
+    all.add_identical();
   }
-
-  ComparisonResult r;
-  r.a = in.a_name;
-  r.b = in.b_name;
-  r.tolerance = in.tolerance;
-  r.elements = n;
-  nonfinite.finish(r);
-  ulps.finish(r);
-  errors.finish(r);
-  worst.finish(in, r);
-  precision.finish(in, options, r);
-  band.finish(r);
-  r.error_map = map.finish();
-  judge(in, expected, r);
-  return r;
+  return all.finish();
 }
 
 }  // namespace conveq

@@ -52,6 +52,10 @@ ErrorMapAccumulator::ErrorMapAccumulator(int64_t channels, int64_t positions)
       0.0);
 }
 
+void ErrorMapAccumulator::add_zero_utilisations(int64_t count) {
+  map_.utilisation_histogram[0] += count;
+}
+
 void ErrorMapAccumulator::add(int64_t flat, double utilisation) {
   ++map_.utilisation_histogram[static_cast<size_t>(bucket_of(utilisation))];
   if (utilisation == 0) return;

@@ -1,6 +1,10 @@
 #include "conveq/session/comparison_plan.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstring>
+#include <tuple>
 #include <type_traits>
 
 #include "conveq/core/parallel.hpp"
@@ -79,13 +83,13 @@ void plan_twins(const std::vector<RanPath<T>>& ran, const Tolerance& tolerance,
       if (anchor == nullptr) {
         anchor = &r;
       } else {
-        plan.push_back({operand(*anchor), operand(r), tolerance, precision});
+        plan.push_back({operand(*anchor), operand(r), tolerance, precision, ComparisonKind::twins});
       }
     }
     if (anchor == nullptr) continue;
     for (const auto& r : ran) {
       if (twin_family(*r.path) == family && r.path->op() == "linear") {
-        plan.push_back({operand(r), operand(*anchor), tolerance, precision});
+        plan.push_back({operand(r), operand(*anchor), tolerance, precision, ComparisonKind::twins});
       }
     }
   }
@@ -104,6 +108,62 @@ std::span<const double> values_of(const Operand<T>& side, size_t size,
   }
 }
 
+// Operands by their bits: the first operand seen with the same bits stands for all of them.
+template <typename T>
+class OperandsByBits {
+ public:
+  explicit OperandsByBits(size_t size) : size_(size) {}
+
+  size_t id(const Operand<T>& side) {
+    const std::span<const std::byte> bytes =
+        side.path_output != nullptr ? std::as_bytes(std::span<const T>(side.path_output, size_))
+                                    : std::as_bytes(side.values);
+    for (size_t i = 0; i < seen_.size(); ++i) {
+      if (seen_[i].size() == bytes.size() &&
+          (bytes.empty() || seen_[i].data() == bytes.data() ||
+           std::memcmp(seen_[i].data(), bytes.data(), bytes.size()) == 0)) {
+        return i;
+      }
+    }
+    seen_.push_back(bytes);
+    return seen_.size() - 1;
+  }
+
+ private:
+  size_t size_;
+  std::vector<std::span<const std::byte>> seen_;
+};
+
+// For each comparison, the first one of its kind whose operands have the same bits as its own:
+// itself, or the one whose result it takes.
+template <typename T>
+std::vector<size_t> result_sources(const std::vector<PlannedComparison<T>>& plan, size_t size) {
+  OperandsByBits<T> operands(size);
+  std::vector<std::tuple<ComparisonKind, size_t, size_t>> keys;
+  std::vector<size_t> source;
+  for (const auto& planned : plan) {
+    keys.emplace_back(planned.kind, operands.id(planned.a), operands.id(planned.b));
+    source.push_back(
+        static_cast<size_t>(std::find(keys.begin(), keys.end(), keys.back()) - keys.begin()));
+  }
+  return source;
+}
+
+// What every comparison of the problem shares, with the comparison's own yardsticks.
+CompareInput compare_input(const Problem& problem, OutputScales scales, const Tolerance& tolerance,
+                           const PrecisionModel& precision) {
+  CompareInput in;
+  in.scale = scales.l1;
+  in.l2_scale = scales.l2;
+  in.precision = precision;
+  in.shape = problem.output_shape();
+  in.channels = problem.out_channels;
+  in.positions = problem.out_height() * problem.out_width();
+  in.dtype = problem.dtype;
+  in.tolerance = tolerance;
+  return in;
+}
+
 }  // namespace
 
 ExpectedOrigin expected_origin(const TensorFiles& files) {
@@ -120,18 +180,25 @@ std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,
   const Operand<T> reference_side{"reference", nullptr, reference};
   const Tolerance vs_reference = tolerance_for(problem, options, Trusted::reference);
   const PrecisionModel precision = precision_for(problem, options, Trusted::reference);
-  for (const auto& r : ran) plan.push_back({operand(r), reference_side, vs_reference, precision});
+  for (const auto& r : ran) {
+    plan.push_back(
+        {operand(r), reference_side, vs_reference, precision, ComparisonKind::path_vs_reference});
+  }
   plan_twins(ran, tolerance_for(problem, options, Trusted::path),
              precision_for(problem, options, Trusted::path), plan);
   if (files != nullptr && files->expect) {
     const Operand<T> expected{"expected", nullptr, files->expect->array.values};
     plan.push_back({expected, reference_side,
                     expect_tolerance_for(problem, options, *files, Trusted::reference),
-                    expect_precision_for(problem, options, *files, Trusted::reference)});
+                    expect_precision_for(problem, options, *files, Trusted::reference),
+                    ComparisonKind::expected_vs_reference});
     const Tolerance vs_path = expect_tolerance_for(problem, options, *files, Trusted::path);
     const PrecisionModel path_precision =
         expect_precision_for(problem, options, *files, Trusted::path);
-    for (const auto& r : ran) plan.push_back({expected, operand(r), vs_path, path_precision});
+    for (const auto& r : ran) {
+      plan.push_back(
+          {expected, operand(r), vs_path, path_precision, ComparisonKind::expected_vs_path});
+    }
   }
   return plan;
 }
@@ -141,32 +208,36 @@ std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedCompariso
                                               const Problem& problem, OutputScales scales,
                                               const CompareOptions& options, int threads) {
   const auto size = static_cast<size_t>(problem.output_elements());
-  const std::vector<int64_t> shape = problem.output_shape();
+  const std::vector<size_t> source = result_sources(plan, size);
+  std::vector<size_t> distinct;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (source[i] == i) distinct.push_back(i);
+  }
   // Independent, and on small problems costlier than the paths: the comparisons run on the
-  // session's threads (about 16 multiply-adds' time per element), each result in its place.
+  // session's threads (about 16 multiply-adds' time per element), each taking the next one
+  // left, each result in its place.
   std::vector<ComparisonResult> results(plan.size());
-  const double work = 16.0 * static_cast<double>(plan.size() * size);
-  parallel_for(static_cast<int64_t>(plan.size()), threads_for_work(work, threads),
-               [&](int64_t begin, int64_t end) {
-                 std::vector<double> buffer_a, buffer_b;
-                 for (int64_t i = begin; i < end; ++i) {
-                   const auto& planned = plan[static_cast<size_t>(i)];
-                   CompareInput in;
-                   in.a_name = planned.a.name;
-                   in.a = values_of(planned.a, size, buffer_a);
-                   in.b_name = planned.b.name;
-                   in.b = values_of(planned.b, size, buffer_b);
-                   in.scale = scales.l1;
-                   in.l2_scale = scales.l2;
-                   in.precision = planned.precision;
-                   in.shape = shape;
-                   in.channels = problem.out_channels;
-                   in.positions = problem.out_height() * problem.out_width();
-                   in.dtype = problem.dtype;
-                   in.tolerance = planned.tolerance;
-                   results[static_cast<size_t>(i)] = compare_outputs(in, options);
-                 }
-               });
+  const double work = 16.0 * static_cast<double>(distinct.size() * size);
+  const int workers = threads_for_work(work, threads);
+  std::atomic<size_t> next{0};
+  parallel_for(workers, workers, [&](int64_t, int64_t) {
+    std::vector<double> buffer_a, buffer_b;
+    for (size_t d = next++; d < distinct.size(); d = next++) {
+      const auto& planned = plan[distinct[d]];
+      CompareInput in = compare_input(problem, scales, planned.tolerance, planned.precision);
+      in.a_name = planned.a.name;
+      in.a = values_of(planned.a, size, buffer_a);
+      in.b_name = planned.b.name;
+      in.b = values_of(planned.b, size, buffer_b);
+      results[distinct[d]] = compare_outputs(in, options);
+    }
+  });
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (source[i] == i) continue;
+    results[i] = results[source[i]];
+    results[i].a = plan[i].a.name;
+    results[i].b = plan[i].b.name;
+  }
   return results;
 }
 

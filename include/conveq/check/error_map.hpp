@@ -36,6 +36,8 @@ class ErrorMapAccumulator {
   // The outputs are (N, channels, positions) flattened; channels or positions <= 0 reads as 1.
   ErrorMapAccumulator(int64_t channels, int64_t positions);
   void add(int64_t flat, double utilisation);
+  // `count` elements with no difference (utilisation 0): what add() does for each of them.
+  void add_zero_utilisations(int64_t count);
   ErrorMap finish() const { return map_; }
 
  private:

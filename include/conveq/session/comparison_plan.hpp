@@ -28,11 +28,15 @@ struct Operand {
   std::span<const double> values;
 };
 
+// What a comparison is for; comparisons of one kind share their tolerance and precision model.
+enum class ComparisonKind { path_vs_reference, twins, expected_vs_reference, expected_vs_path };
+
 template <typename T>
 struct PlannedComparison {
   Operand<T> a, b;  // b is the trusted side: the reference, or a's twin
   Tolerance tolerance;
   PrecisionModel precision;  // what a correct a's effective precision should be
+  ComparisonKind kind = ComparisonKind::path_vs_reference;
 };
 
 // Where an --expect file came from, for its tolerance (check/bound.hpp).
@@ -50,7 +54,9 @@ struct OutputScales {
   std::span<const double> l1, l2;
 };
 
-// The plan's results, in plan order, computed on up to `threads` threads.
+// The plan's results, in plan order, computed on up to `threads` threads. A comparison of the
+// same kind as an earlier one, whose operands have the same bits as that one's, takes its
+// result under its own names: the result is a function of the bits (twins often share them).
 template <typename T>
 std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedComparison<T>>& plan,
                                               const Problem& problem, OutputScales scales,
