@@ -4,7 +4,7 @@
 # python3-torch is installed, the shared fma_peak), and the default `conveq compare`, then
 # prints the ratios. Everything lands in out/bench-<UTC time>/ (or $CONVEQ_BENCH_OUT).
 #
-#   scripts/bench.sh [--quick] [--threads T] [--reps R]
+#   scripts/bench.sh [--quick] [--threads T] [--reps R] [--sections a,b,...]
 #
 # Noisy machines: every ratio comes from one run of conveq_bench, where the things compared
 # alternate round robin; PyTorch runs in its own process, so its ratios are across processes.
@@ -15,12 +15,14 @@ root=$(pwd)
 quick=0
 threads=$(nproc)
 reps=21
+sections=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; reps=1 ;;
     --threads) threads="$2"; shift ;;
     --reps) reps="$2"; shift ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--threads T] [--reps R]" >&2; exit 2 ;;
+    --sections) sections="$2"; shift ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--threads T] [--reps R] [--sections a,b,...]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -47,12 +49,13 @@ cmake --build "$build" -j"$(nproc)" >>"$out/cmake.log" 2>&1 || { tail -50 "$out/
 
 bench_args=(--threads "$threads" --reps "$reps")
 [ "$quick" = 1 ] && bench_args=(--quick --threads "$threads")
+[ -n "$sections" ] && bench_args+=(--sections "$sections")
 
 echo "== conveq_bench ${bench_args[*]}"
 "$build/bench/conveq_bench" "${bench_args[@]}" --json "$out/bench.json" | tee "$out/bench.txt"
 
 # The GEMM section again with OpenBLAS's own kernel choice, when the environment forces one.
-if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+if [ -n "${OPENBLAS_CORETYPE:-}" ] && { [ -z "$sections" ] || [[ ",$sections," == *,gemm,* ]]; }; then
   echo "== conveq_bench --sections gemm, OPENBLAS_CORETYPE unset (OpenBLAS's own choice)"
   env -u OPENBLAS_CORETYPE "$build/bench/conveq_bench" "${bench_args[@]}" --sections gemm \
     --json "$out/bench-auto.json" | tee "$out/bench-auto.txt"
