@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include "conveq/core/format.hpp"
 
@@ -147,9 +148,9 @@ struct ElementMeasure {
   double utilisation;  // diff / tolerance
 };
 
-ElementMeasure measure(const Tolerance& t, double diff, double b, double scale) {
+ElementMeasure measure(const Tolerance& t, double diff, double b, double scale, double running) {
   ElementMeasure m;
-  m.tolerance = t.at(std::isfinite(scale) ? scale : 0, std::abs(b));
+  m.tolerance = t.at(std::isfinite(scale) ? scale : 0, std::abs(b), running);
   const double floor = scale * kRelativeFloor;
   const double denominator = std::max(std::isfinite(b) ? std::abs(b) : 0.0, floor);
   m.rel_error = diff == 0 ? 0 : (denominator > 0 ? diff / denominator : kInf);
@@ -492,6 +493,10 @@ std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape) {
 
 ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& options) {
   const auto n = static_cast<int64_t>(in.a.size());
+  const bool running = in.tolerance.running_factor > 0;
+  if (running && in.running_bound.size() != in.a.size()) {
+    throw std::logic_error("compare_outputs: a running error bound tolerance without the bounds");
+  }
   ElementColumns& columns = reused_columns(static_cast<size_t>(n));
   NonFiniteTally nonfinite{options.equal_nan};
   UlpHistogram ulps{in.dtype};
@@ -508,7 +513,8 @@ ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& o
     const double a = in.a[k], b = in.b[k], scale = in.scale[k];
     const double diff = nonfinite.difference(a, b);
     ulps.add(a, b, diff);
-    const ElementMeasure m = measure(in.tolerance, diff, b, scale);
+    const ElementMeasure m =
+        measure(in.tolerance, diff, b, scale, running ? in.running_bound[k] : 0);
     errors.add(diff, m.rel_error, scale);
     expected.add(b, m.tolerance);
     worst.add(i, diff, m);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "conveq/check/running_bound.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/io/tensor_files.hpp"
 
@@ -16,6 +17,10 @@ Tolerance tolerance_for(const Problem& problem, const RunOptions& options, Trust
     return user_tolerance(options.atol.value_or(0), options.rtol.value_or(0));
   }
   if (problem.fill == Fill::exact) return exact_tolerance();
+  if (uses_running_bound(problem)) {
+    return b == Trusted::reference ? running_vs_reference_tolerance(problem)
+                                   : running_vs_path_tolerance(problem);
+  }
   return b == Trusted::reference ? path_vs_reference_tolerance(problem)
                                  : path_vs_path_tolerance(problem);
 }
@@ -164,6 +169,7 @@ std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedCompariso
                    in.positions = problem.out_height() * problem.out_width();
                    in.dtype = problem.dtype;
                    in.tolerance = planned.tolerance;
+                   if (in.tolerance.running_factor > 0) in.running_bound = scales.running;
                    results[static_cast<size_t>(i)] = compare_outputs(in, options);
                  }
                });
