@@ -79,7 +79,7 @@ def main():
                "--dtype", "float16", *quick, "--report", path("float16.json"), expect={0})
         conveq(binary, "compare", "--in", "8", "--out", "8", "--length", "40", "--kernel", "3",
                "--dtype", "bfloat16", "--accumulate", "same", *quick,
-               "--report", path("bfloat16_same.json"), expect={0, 3})
+               "--report", path("bfloat16_same.json"), expect={0})  # tolerance running_error_bound
         conveq(binary, "compare", "--batch", "2", "--in", "8", "--out", "4", "--length", "30",
                "--kernel", "3", "--check-determinism", "--check-batch-invariance", *quick,
                "--report", path("determinism.json"), expect={0, 1})

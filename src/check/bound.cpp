@@ -117,6 +117,8 @@ std::string to_string(ToleranceKind kind) {
       return "exact";
     case ToleranceKind::atol_rtol:
       return "atol_rtol";
+    case ToleranceKind::running_error_bound:
+      return "running_error_bound";
   }
   return "?";
 }
@@ -158,6 +160,37 @@ Tolerance path_vs_path_tolerance(const Problem& p) {
   t.formula = "|a - b| <= 2 * gamma_" + std::to_string(t.terms) + "(u) * sum|w||x|+|b|" +
               (u_s > 0 ? " * (1 + u_s) + 2 u_s |b| / (1 - u_s)" : "") +
               " + 2n * (smallest subnormal)";
+  return t;
+}
+
+// The running bound R_i is the path's whole error (underflow included); the reference (float64
+// sums) adds its own gamma_n(u_ref) scale. The band stays the order-free one's.
+Tolerance running_vs_reference_tolerance(const Problem& p) {
+  Tolerance t;
+  t.kind = ToleranceKind::running_error_bound;
+  t.terms = output_sum_terms(p);
+  t.unit_roundoff = unit_roundoff(p.accumulation_dtype());
+  t.running_factor = 1;
+  t.scale_factor = gamma(t.terms, reference_unit_roundoff(p.dtype)) * scale_inflation(p);
+  t.order_free = std::make_shared<const Tolerance>(path_vs_reference_tolerance(p));
+  t.band_scale_factor = t.order_free->band_scale_factor;
+  t.formula = "|a - ref| <= R_i + gamma_" + std::to_string(t.terms) +
+              "(u_ref) * sum|w||x|+|b|; R_i = sum over the definition's roundings of u |result| "
+              "(half a subnormal step below the normal range), its running error bound";
+  return t;
+}
+
+Tolerance running_vs_path_tolerance(const Problem& p) {
+  Tolerance t;
+  t.kind = ToleranceKind::running_error_bound;
+  t.terms = output_sum_terms(p);
+  t.unit_roundoff = unit_roundoff(p.accumulation_dtype());
+  t.running_factor = 2;
+  t.order_free = std::make_shared<const Tolerance>(path_vs_path_tolerance(p));
+  t.band_scale_factor = t.order_free->band_scale_factor;
+  t.formula =
+      "|a - b| <= 2 R_i; R_i = sum over the definition's roundings of u |result| (half a "
+      "subnormal step below the normal range), its running error bound";
   return t;
 }
 

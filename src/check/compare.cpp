@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include "conveq/check/percentile.hpp"
 #include "conveq/core/format.hpp"
@@ -147,9 +148,9 @@ struct ElementMeasure {
   double utilisation;  // diff / tolerance
 };
 
-ElementMeasure measure(const Tolerance& t, double diff, double b, double scale) {
+ElementMeasure measure(const Tolerance& t, double diff, double b, double scale, double running) {
   ElementMeasure m;
-  m.tolerance = t.at(std::isfinite(scale) ? scale : 0, std::abs(b));
+  m.tolerance = t.at(std::isfinite(scale) ? scale : 0, std::abs(b), running);
   const double floor = scale * kRelativeFloor;
   const double denominator = std::max(std::isfinite(b) ? std::abs(b) : 0.0, floor);
   m.rel_error = diff == 0 ? 0 : (denominator > 0 ? diff / denominator : kInf);
@@ -474,12 +475,15 @@ struct Accumulators {
   BandStatistic band;
   ErrorMapAccumulator map;
 
+  // Output k's running error bound, for a running_error_bound tolerance (0 otherwise).
+  double running(size_t k) const { return in.running_bound.empty() ? 0 : in.running_bound[k]; }
+
   void add(int64_t i) {
     const auto k = static_cast<size_t>(i);
     const double a = in.a[k], b = in.b[k], scale = in.scale[k];
     const double diff = nonfinite.difference(a, b);
     ulps.add(a, b, diff);
-    const ElementMeasure m = measure(in.tolerance, diff, b, scale);
+    const ElementMeasure m = measure(in.tolerance, diff, b, scale, running(k));
     errors.add(diff, m.rel_error, scale);
     expected.add(b, m.tolerance);
     worst.add(i, diff, m);
@@ -496,7 +500,7 @@ struct Accumulators {
     for (int64_t i = 0; i < n; ++i) {
       const auto k = static_cast<size_t>(i);
       const double b = in.b[k];
-      const ElementMeasure m = measure(in.tolerance, 0, b, in.scale[k]);
+      const ElementMeasure m = measure(in.tolerance, 0, b, in.scale[k], running(k));
       expected.add(b, m.tolerance);
       if (i == 0) worst.add(i, 0, m);
       precision.add(k, b, b, 0);
@@ -580,6 +584,9 @@ std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape) {
 }
 
 ComparisonResult compare_outputs(const CompareInput& in, const CompareOptions& options) {
+  if (in.tolerance.running_factor > 0 && in.running_bound.size() != in.a.size()) {
+    throw std::logic_error("compare_outputs: a running error bound tolerance without the bounds");
+  }
   Accumulators all(in, options);
   if (!identical_and_finite(in)) {
     for (int64_t i = 0; i < static_cast<int64_t>(in.a.size()); ++i) all.add(i);

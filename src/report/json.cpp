@@ -143,6 +143,14 @@ nlohmann::json to_json(const Tolerance& t) {
   } else if (t.kind == ToleranceKind::atol_rtol) {
     j["atol"] = t.atol;
     j["rtol"] = t.value_factor;
+  } else if (t.kind == ToleranceKind::running_error_bound) {
+    j["terms"] = t.terms;
+    j["unit_roundoff"] = t.unit_roundoff;
+    j["running_factor"] = t.running_factor;
+    j["scale_factor"] = t.scale_factor;
+    j["value_factor"] = t.value_factor;
+    j["atol"] = t.atol;
+    if (t.order_free) j["order_free_bound"] = to_json(*t.order_free);
   }
   return j;
 }

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "conveq/check/running_bound.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/io/tensor_files.hpp"
 
@@ -20,6 +21,10 @@ Tolerance tolerance_for(const Problem& problem, const RunOptions& options, Trust
     return user_tolerance(options.atol.value_or(0), options.rtol.value_or(0));
   }
   if (problem.fill == Fill::exact) return exact_tolerance();
+  if (uses_running_bound(problem)) {
+    return b == Trusted::reference ? running_vs_reference_tolerance(problem)
+                                   : running_vs_path_tolerance(problem);
+  }
   return b == Trusted::reference ? path_vs_reference_tolerance(problem)
                                  : path_vs_path_tolerance(problem);
 }
@@ -161,6 +166,7 @@ CompareInput compare_input(const Problem& problem, OutputScales scales, const To
   in.positions = problem.out_height() * problem.out_width();
   in.dtype = problem.dtype;
   in.tolerance = tolerance;
+  if (tolerance.running_factor > 0) in.running_bound = scales.running;
   return in;
 }
 

@@ -1,10 +1,13 @@
 #include "conveq/session/session.hpp"
 
 #include <algorithm>
+#include <type_traits>
+#include <vector>
 
 #include "conveq/check/batch_invariance.hpp"
 #include "conveq/check/determinism.hpp"
 #include "conveq/check/reference.hpp"
+#include "conveq/check/running_bound.hpp"
 #include "conveq/check/verdict.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/parallel.hpp"
@@ -200,6 +203,21 @@ CompareReport start_report(const Problem& problem, const RunOptions& options,
   return report;
 }
 
+// float16 or bfloat16 with --accumulate same: the running error bound of the definition's order
+// (untimed), after checking that every path computed that order; else nothing.
+template <typename T>
+std::vector<double> checked_running_bound(const Problem& problem, const ConvData<T>& data,
+                                          const std::vector<RanPath<T>>& ran, int threads) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (uses_running_bound(problem)) {
+      RunningBound replay = running_error_bound(problem, data, threads);
+      for (const auto& r : ran) require_definition_order(r.path->name(), r.output.data(), replay);
+      return std::move(replay.bound);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 template <typename T>
@@ -219,11 +237,13 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
     report.batch_invariance = check_batch_invariance(ran, problem, data, threads);
   }
   report.paths = path_results(ran, problem, reference, reference_ms);
+  const std::vector<double> running = checked_running_bound(problem, data, ran, threads);
 
   const auto plan = plan_comparisons<T>(problem, options, ran,
                                         {reference.value.data(), reference.value.size()}, files);
   const OutputScales scales{{reference.scale.data(), reference.scale.size()},
-                            {reference.l2_scale.data(), reference.l2_scale.size()}};
+                            {reference.l2_scale.data(), reference.l2_scale.size()},
+                            running};
   report.comparisons = run_comparisons(plan, problem, scales, options.compare, threads);
   StagedFiles saved;
   if (!options.save_outputs.empty()) {

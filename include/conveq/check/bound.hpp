@@ -5,6 +5,7 @@
 // The default is the rigorous rounding bound of a dot product (Higham, 2nd ed., 3.1):
 // any summation order of n terms is within gamma_n * sum|terms| of the exact sum.
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "conveq/check/precision.hpp"
@@ -19,8 +20,8 @@ double gamma(int64_t n, double unit_roundoff);
 int64_t output_sum_terms(int64_t reduction_length, bool has_bias);
 int64_t output_sum_terms(const Problem& problem);
 
-enum class ToleranceKind { rounding_bound, exact, atol_rtol };
-// "rounding_bound", "exact", "atol_rtol": the report's tolerance.kind.
+enum class ToleranceKind { rounding_bound, exact, atol_rtol, running_error_bound };
+// "rounding_bound", "exact", "atol_rtol", "running_error_bound": the report's tolerance.kind.
 std::string to_string(ToleranceKind kind);
 
 struct Tolerance {
@@ -35,11 +36,16 @@ struct Tolerance {
   // lambda sqrt(n) u: band_i = band_scale_factor * scale_i + value_factor |expected_i| + atol.
   // 0: no band (exact or --atol/--rtol tolerances).
   double band_scale_factor = 0;
-  double at(double scale, double expected) const {
+  // running_error_bound: tolerance_i also adds running_factor times output i's running error
+  // bound (check/running_bound.hpp); order_free is the gamma_n bound it replaces, for the report.
+  double running_factor = 0;
+  std::shared_ptr<const Tolerance> order_free;
+  double at(double scale, double expected, double running = 0) const {
     const double magnitude = expected < 0 ? -expected : expected;
     // Zero factors contribute nothing, even next to an infinite expected value.
     return (scale_factor == 0 ? 0 : scale_factor * scale) +
-           (value_factor == 0 ? 0 : value_factor * magnitude) + atol;
+           (value_factor == 0 ? 0 : value_factor * magnitude) + atol +
+           (running_factor == 0 ? 0 : running_factor * running);
   }
 };
 
@@ -47,6 +53,10 @@ struct Tolerance {
 Tolerance path_vs_reference_tolerance(const Problem& problem);
 // Two paths against each other: each within gamma_n * scale of the exact value.
 Tolerance path_vs_path_tolerance(const Problem& problem);
+// float16 or bfloat16 with --accumulate same (uses_running_bound): a path against the
+// reference, its running error bound plus the reference's own error; two paths, both bounds.
+Tolerance running_vs_reference_tolerance(const Problem& problem);
+Tolerance running_vs_path_tolerance(const Problem& problem);
 // --fill exact: every partial sum is exact, so every path must equal the reference.
 Tolerance exact_tolerance();
 // --atol / --rtol: torch.testing's |a - b| <= atol + rtol * |b|.

@@ -32,6 +32,8 @@ struct CompareInput {
   std::span<const double> scale;  // sum |w||x| + |b| per output, from the reference
   // sqrt(sum (w x)^2 + b^2) per output, from the reference; empty: precision not measured
   std::span<const double> l2_scale;
+  // Per output, for a running_error_bound tolerance: the running error bound of the paths' order
+  std::span<const double> running_bound;
   PrecisionModel precision;      // what a correct result's precision should be
   std::vector<int64_t> shape;    // for coordinates: the problem's output shape
   DType dtype = DType::float32;  // ULPs are counted in this type

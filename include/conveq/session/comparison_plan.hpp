@@ -49,9 +49,11 @@ std::vector<PlannedComparison<T>> plan_comparisons(const Problem& problem,
                                                    std::span<const double> reference,
                                                    const TensorFiles* files);
 
-// The reference's yardsticks per output: sum |w||x| + |b| and sqrt(sum (w x)^2 + b^2).
+// The reference's yardsticks per output: sum |w||x| + |b| and sqrt(sum (w x)^2 + b^2); and,
+// with --accumulate same in float16 or bfloat16, the running error bound of the paths' order.
 struct OutputScales {
   std::span<const double> l1, l2;
+  std::span<const double> running;
 };
 
 // The plan's results, in plan order, computed on up to `threads` threads. A comparison of the
