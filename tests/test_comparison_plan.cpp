@@ -60,7 +60,8 @@ TEST_CASE("comparisons of the same bits share a result, under their own names", 
   add(same_side, first_side, vs_path, twin_model, ComparisonKind::twins);
   add(first_side, reference_side, vs_path, twin_model, ComparisonKind::twins);
   const conveq::OutputScales scales{{reference.scale.data(), reference.scale.size()},
-                                    {reference.l2_scale.data(), reference.l2_scale.size()}};
+                                    {reference.l2_scale.data(), reference.l2_scale.size()},
+                                    {}};
   const auto results = conveq::run_comparisons(plan, problem, scales, {}, 2);
   REQUIRE(results.size() == plan.size());
 
