@@ -99,8 +99,11 @@ RunContext run_context(const std::vector<TimedPath>& paths, size_t except) {
   return run;
 }
 
-TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& current,
-                             const TimingThresholds& t, const RunContext& run) {
+namespace {
+
+// Rules 1 to 3 on the samples as given.
+TimingJudgement judge_samples(const PathTiming& baseline, const PathTiming& current,
+                              const TimingThresholds& t, const RunContext& run) {
   const double base = baseline.median_ms, cur = current.median_ms;
   const bool slower = cur > t.max_slowdown * base && cur - base >= t.min_time_ms;
   const bool faster = base > t.max_slowdown * cur && base - cur >= t.min_time_ms;
@@ -122,6 +125,82 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
     return {direction, head + "; no other path of the problem to compare the run with"};
   }
   return relative_to_run(baseline, current, t, run, direction, head);
+}
+
+// A run's samples without those the host delayed, and what was left out.
+struct Undelayed {
+  PathTiming timing;
+  size_t delayed = 0, samples = 0;
+  double median_wait_ms = 0;  // of the delayed samples
+};
+
+Undelayed undelayed(const PathTiming& timing) {
+  Undelayed u{timing, 0, 0, 0};
+  if (!timing.samples_ms || !timing.runqueue_wait_ms) return u;
+  const auto& samples = *timing.samples_ms;
+  const auto& waits = *timing.runqueue_wait_ms;
+  if (waits.size() != samples.size()) return u;  // the reader refuses these
+  std::vector<double> kept, delayed_waits;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (delayed_sample(samples[i], waits[i])) {
+      delayed_waits.push_back(waits[i]);
+    } else {
+      kept.push_back(samples[i]);
+    }
+  }
+  u.samples = samples.size();
+  u.delayed = delayed_waits.size();
+  if (u.delayed == 0) return u;
+  u.median_wait_ms = median_of(delayed_waits);
+  u.timing.median_ms = median_of(kept);
+  u.timing.samples_ms = std::move(kept);
+  return u;
+}
+
+// "5 of 5 samples of this path in the current run by a run queue wait of 11.2 ms median";
+// empty when the host delayed none.
+std::string delay_text(const Undelayed& u, const std::string& which) {
+  if (u.delayed == 0) return "";
+  return std::to_string(u.delayed) + " of " + std::to_string(u.samples) +
+         " samples of this path in the " + which + " run by a run queue wait of " +
+         format_number(u.median_wait_ms, "%.3g") + " ms median";
+}
+
+std::string delays_text(const Undelayed& base, const Undelayed& cur) {
+  const std::string b = delay_text(base, "baseline"), c = delay_text(cur, "current");
+  return b.empty() ? c : c.empty() ? b : c + ", and " + b;
+}
+
+}  // namespace
+
+bool delayed_sample(double sample_ms, double runqueue_wait_ms) {
+  return runqueue_wait_ms >= kDelayedWaitMs && runqueue_wait_ms >= kDelayedWaitShare * sample_ms;
+}
+
+TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& current,
+                             const TimingThresholds& t, const RunContext& run) {
+  const Undelayed base = undelayed(baseline), cur = undelayed(current);
+  if (base.delayed == 0 && cur.delayed == 0) return judge_samples(baseline, current, t, run);
+  auto enough_left = [](const Undelayed& u) {
+    return u.timing.samples_ms && u.timing.samples_ms->size() >= kUndelayedSamples;
+  };
+  const bool enough = enough_left(base) && enough_left(cur);
+  if (enough) {
+    TimingJudgement judged = judge_samples(base.timing, cur.timing, t, run);
+    if (judged.change != TimingChange::none) {
+      judged.reason +=
+          "; judged without the samples the host delayed (" + delays_text(base, cur) + ")";
+    }
+    return judged;
+  }
+  TimingJudgement judged = judge_samples(baseline, current, t, run);
+  if (judged.change != TimingChange::slower && judged.change != TimingChange::faster) {
+    return judged;
+  }
+  return {TimingChange::inconclusive, judged.reason + ", but inconclusive: the host delayed " +
+                                          delays_text(base, cur) + ", leaving fewer than " +
+                                          std::to_string(kUndelayedSamples) +
+                                          " undelayed samples: rerun on a quiet machine"};
 }
 
 namespace {
