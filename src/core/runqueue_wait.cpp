@@ -35,8 +35,9 @@ RunQueueWait::~RunQueueWait() {
   if (directory_) closedir(static_cast<DIR*>(directory_));
 }
 
-// Measured on the 2-core development machine (Xeon, Debian 12, 9 threads after oneDNN and
-// OpenBLAS started theirs): about 30 us a reading, taken outside the timed interval.
+// Cost, measured on the 2-core development machine (Debian 12, load about 4) with 9 threads:
+// 37 us a reading, about 4 us a thread (one open, read, close each). The session takes one
+// reading between consecutive timed runs, never inside one.
 std::optional<double> RunQueueWait::total_ms() {
   if (!directory_) return std::nullopt;
   DIR* dir = static_cast<DIR*>(directory_);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "conveq/check/batch_invariance.hpp"
@@ -123,7 +124,7 @@ TimedReference time_round_robin(std::vector<RanPath<T>>& ran, const Problem& pro
                                 const ConvData<T>& data, const RunOptions& options, int threads,
                                 ReferenceOutput& reference) {
   TimedReference timed;
-  RunQueueWait runqueue;  // read outside the timed interval: a reading costs ~30 us
+  RunQueueWait runqueue;  // read between timed runs, never inside one: about 40 us a reading
   const auto blocks = timing_blocks(ran);
   for (const auto& block : blocks) {
     const bool with_reference = &block == &blocks.back();
@@ -136,20 +137,24 @@ TimedReference time_round_robin(std::vector<RanPath<T>>& ran, const Problem& pro
       for (auto* r : block) r->path->run(r->output.data());
       if (with_reference) compute_reference(problem, data, threads, reference);
     }
+    // One reading after each timed run serves as the next run's reading before it too.
+    std::optional<double> waited = runqueue.total_ms();
+    auto wait_since = [&] {
+      const std::optional<double> now = runqueue.total_ms();
+      return runqueue_wait_between(std::exchange(waited, now), now);
+    };
     for (int rep = 0; rep < options.repeat; ++rep) {
       for (auto* r : block) {
-        const auto waited = runqueue.total_ms();
         const double start = now_ms();
         r->path->run(r->output.data());
         r->samples_ms.push_back(now_ms() - start);
-        r->runqueue_wait_ms.push_back(runqueue_wait_between(waited, runqueue.total_ms()));
+        r->runqueue_wait_ms.push_back(wait_since());
       }
       if (!with_reference) continue;
-      const auto waited = runqueue.total_ms();
       const double start = now_ms();
       compute_reference(problem, data, threads, reference);
       timed.samples_ms.push_back(now_ms() - start);
-      timed.runqueue_wait_ms.push_back(runqueue_wait_between(waited, runqueue.total_ms()));
+      timed.runqueue_wait_ms.push_back(wait_since());
     }
     if (!with_reference) {
       for (auto* r : block) r->path->park_threads();

@@ -186,7 +186,8 @@ PathTiming path_timing(const ReportView& timing) {
     t.samples_ms = std::move(values);
   }
   if (const auto waits = timing.optional("runqueue_wait_ms")) {
-    t.runqueue_wait_ms = runqueue_waits(*waits, t.samples_ms ? t.samples_ms->size() : 0);
+    // One wait per sample: without samples_ms, that field is the one missing.
+    t.runqueue_wait_ms = runqueue_waits(*waits, timing["samples_ms"].items().size());
   }
   return t;
 }

@@ -181,10 +181,11 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
                              const TimingThresholds& t, const RunContext& run) {
   const Undelayed base = undelayed(baseline), cur = undelayed(current);
   if (base.delayed == 0 && cur.delayed == 0) return judge_samples(baseline, current, t, run);
-  auto enough_left = [](const Undelayed& u) {
-    return u.timing.samples_ms && u.timing.samples_ms->size() >= kUndelayedSamples;
-  };
-  const bool enough = enough_left(base) && enough_left(cur);
+  const size_t n_base = base.timing.samples_ms ? base.timing.samples_ms->size() : 0,
+               n_cur = cur.timing.samples_ms ? cur.timing.samples_ms->size() : 0;
+  // Leaving samples out must not demote a tested judgement to the factor alone.
+  const bool enough = n_base >= kUndelayedSamples && n_cur >= kUndelayedSamples &&
+                      smallest_p_value(n_base, n_cur) < t.significance;
   if (enough) {
     TimingJudgement judged = judge_samples(base.timing, cur.timing, t, run);
     if (judged.change != TimingChange::none) {
@@ -197,10 +198,11 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
   if (judged.change != TimingChange::slower && judged.change != TimingChange::faster) {
     return judged;
   }
-  return {TimingChange::inconclusive, judged.reason + ", but inconclusive: the host delayed " +
-                                          delays_text(base, cur) + ", leaving fewer than " +
-                                          std::to_string(kUndelayedSamples) +
-                                          " undelayed samples: rerun on a quiet machine"};
+  return {TimingChange::inconclusive,
+          judged.reason + ", but inconclusive: the host delayed " + delays_text(base, cur) +
+              ", leaving too few undelayed samples to test (" + std::to_string(n_base) +
+              " in the baseline run, " + std::to_string(n_cur) +
+              " in the current): rerun on a quiet machine"};
 }
 
 namespace {

@@ -38,7 +38,8 @@ struct PathTiming {
 // at least 0.05 ms (a parallel region waiting for a thread the scheduler took away; on a
 // quiet host the waits are microseconds). Before the rules above, judge_timing leaves such
 // samples out of both runs and judges the rest; when fewer than kUndelayedSamples remain on a
-// side, a change it finds is `inconclusive`, not a regression (docs/ci.md).
+// side, or too few for the samples test to ever reject at the significance level (3 and 4 at
+// 0.05), a change found on all the samples is `inconclusive`, not a regression (docs/ci.md).
 bool delayed_sample(double sample_ms, double runqueue_wait_ms);
 constexpr double kDelayedWaitShare = 0.10;
 constexpr double kDelayedWaitMs = 0.05;
