@@ -39,7 +39,9 @@ struct PathTiming {
 // quiet host the waits are microseconds). Before the rules above, judge_timing leaves such
 // samples out of both runs and judges the rest; when fewer than kUndelayedSamples remain on a
 // side, or too few for the samples test to ever reject at the significance level (3 and 4 at
-// 0.05), a change found on all the samples is `inconclusive`, not a regression (docs/ci.md).
+// 0.05), a change found on all the samples stands only if it holds with every sample of the
+// side that looks slower less its whole wait (a lower bound on its undisturbed time); else it
+// is `inconclusive`, not a regression (docs/ci.md).
 bool delayed_sample(double sample_ms, double runqueue_wait_ms);
 constexpr double kDelayedWaitShare = 0.10;
 constexpr double kDelayedWaitMs = 0.05;
