@@ -15,6 +15,7 @@ inline void set_steady_samples(nlohmann::json& path, double median_ms) {
   t["max_ms"] = median_ms * 1.02;
   t["mad_ms"] = median_ms * 0.01;
   t["repeats"] = 5;
+  t.erase("runqueue_wait_ms");  // the run's waits belonged to its own samples
 }
 
 // Every path of every problem of a suite report (or of a compare report) steady at its own

@@ -1,5 +1,6 @@
 // `conveq run`, `check` and `show` as a CI job uses them: exit statuses, the closing line,
 // shards, bad suite lines, and reports that can or cannot be compared.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -185,6 +186,7 @@ TEST_CASE("check: identical reports pass, injected regressions fail", "[cli][che
   json slow = report;
   auto& timing = slow["problems"][0]["report"]["paths"][0]["timing"];
   timing["median_ms"] = timing["median_ms"].get<double>() * 3 + 5;
+  timing.erase("runqueue_wait_ms");  // a delayed sample of the run would be judged without it
   write_json(dir / "slow.json", slow);
   const CliResult slower = run_conveq("check " + (dir / "slow.json").string() + " --baseline " +
                                       baseline + " --report " + (dir / "check.json").string());
@@ -283,6 +285,30 @@ TEST_CASE("check: incompatible reports exit 2 and say why", "[cli][check]") {
   CHECK(
       run_conveq("check " + (dir / "fewer.json").string() + " --baseline " + baseline + " --subset")
           .exit_status == 0);
+
+  // timing.runqueue_wait_ms: optional, one finite number >= 0 per sample.
+  auto with_waits = [&](const std::string& name, const json& waits) {
+    json waited = report;
+    auto& timing = waited["problems"][0]["report"]["paths"][0]["timing"];
+    timing["samples_ms"] = {1.0, 1.0, 1.0};
+    timing["runqueue_wait_ms"] = waits;
+    write_json(dir / name, waited);
+    return run_conveq("check " + (dir / name).string() + " --baseline " + baseline);
+  };
+  const CliResult waits_ok = with_waits("waits_ok.json", {0.0, 0.01, 2.5});
+  INFO(waits_ok.err);
+  CHECK(waits_ok.exit_status != 2);
+  for (const auto& [name, waits] :
+       std::vector<std::pair<std::string, json>>{{"waits_short.json", {0.0, 0.0}},
+                                                 {"waits_negative.json", {0.0, -0.1, 0.0}},
+                                                 {"waits_text.json", {0.0, "1", 0.0}},
+                                                 {"waits_object.json", json::object()}}) {
+    const CliResult bad = with_waits(name, waits);
+    INFO(name << ": " << bad.err);
+    CHECK(bad.exit_status == 2);
+    CHECK(bad.err.find("runqueue_wait_ms") != std::string::npos);
+    CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+  }
 
   std::ofstream(dir / "broken.json") << "{\"schema_version\": 1,";
   const CliResult broken =

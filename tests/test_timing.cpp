@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "conveq/core/rank_test.hpp"
+#include "conveq/core/runqueue_wait.hpp"
 #include "conveq/core/timing.hpp"
+#include "conveq/report/json.hpp"
 #include "conveq/suite/timing_change.hpp"
 
 using conveq::PathTiming;
@@ -62,7 +64,7 @@ TEST_CASE("Mann-Whitney U: ties and large samples use the normal approximation",
 
 namespace {
 PathTiming timing(std::vector<double> samples) {
-  return {conveq::median_of(samples), std::move(samples)};
+  return {conveq::median_of(samples), std::move(samples), std::nullopt};
 }
 }  // namespace
 
@@ -91,7 +93,8 @@ TEST_CASE("a slowdown counts only beyond the noise of both runs", "[timing][chec
           TimingChange::none);
   }
   SECTION("without samples, or too few to test, the factor decides and says so") {
-    const auto j = conveq::judge_timing(PathTiming{1.0, std::nullopt}, timing({2, 2, 2}), t);
+    const auto j =
+        conveq::judge_timing(PathTiming{1.0, std::nullopt, std::nullopt}, timing({2, 2, 2}), t);
     CHECK(j.change == TimingChange::slower);
     CHECK(j.reason.find("no samples") != std::string::npos);
     const auto one = conveq::judge_timing(timing({1.0}), timing({2.0}), t);
@@ -277,5 +280,120 @@ TEST_CASE("a whole timing block that moved in every problem is caught across the
     CHECK(conveq::judge_block(moves, t).change == TimingChange::none);
     const std::vector<conveq::BlockMove> faster(8, conveq::BlockMove{0.5, 0.5});
     CHECK(conveq::judge_block(faster, t).change == TimingChange::faster);
+  }
+}
+
+TEST_CASE("schedstat's second field is the run-queue wait, in ms", "[timing][runqueue]") {
+  CHECK(conveq::parse_schedstat_wait_ms("40900161 73975750 24\n") == Approx(73.97575));
+  CHECK(conveq::parse_schedstat_wait_ms("1 0 0") == 0.0);
+  CHECK_FALSE(conveq::parse_schedstat_wait_ms("40900161\n"));
+  CHECK_FALSE(conveq::parse_schedstat_wait_ms("abc 12 3\n"));
+  CHECK_FALSE(conveq::parse_schedstat_wait_ms("1 2x 3\n"));
+  CHECK_FALSE(conveq::parse_schedstat_wait_ms(""));
+}
+
+TEST_CASE("the live run-queue reader is non-decreasing, or unavailable", "[timing][runqueue]") {
+  conveq::RunQueueWait reader;
+  const auto first = reader.total_ms();
+  volatile double sink = 0;
+  for (int i = 0; i < 100000; ++i) sink = sink + i;
+  const auto second = reader.total_ms();
+  CHECK(first.has_value() == second.has_value());
+  if (first && second) {
+    CHECK(*first >= 0);
+    CHECK(*second >= *first);
+  }
+#if defined(__linux__)
+  // schedstat exists wherever the kernel has CONFIG_SCHED_INFO; say so when it does not.
+  if (!first) WARN("no /proc/self/task/*/schedstat: run-queue waits are not recorded here");
+#else
+  CHECK_FALSE(first);
+#endif
+}
+
+TEST_CASE("a sample's wait is recorded only when both readings are", "[timing][runqueue]") {
+  CHECK(conveq::runqueue_wait_between(1.0, 3.5) == 2.5);
+  CHECK(conveq::runqueue_wait_between(3.0, 2.0) == 0);  // a thread ended in between
+  CHECK(std::isnan(conveq::runqueue_wait_between(std::nullopt, 2.0)));
+  CHECK(conveq::recorded_waits({0.1, 0.2}, 2) == std::vector<double>{0.1, 0.2});
+  CHECK(conveq::recorded_waits({0.1, std::nan("")}, 2).empty());
+  CHECK(conveq::recorded_waits({0.1}, 2).empty());
+  const auto t = conveq::summarize_timing({1, 2});
+  CHECK(conveq::to_json(t).contains("runqueue_wait_ms") == false);  // absent, not zeros
+  auto waited = t;
+  waited.runqueue_wait_ms = {0.5, 0};
+  CHECK(conveq::to_json(waited)["runqueue_wait_ms"] == nlohmann::json{0.5, 0});
+}
+
+namespace {
+PathTiming waited(std::vector<double> samples, std::vector<double> waits) {
+  PathTiming t = timing(std::move(samples));
+  t.runqueue_wait_ms = std::move(waits);
+  return t;
+}
+}  // namespace
+
+TEST_CASE("samples the host delayed are left out before judging a slowdown",
+          "[timing][check][runqueue]") {
+  const conveq::TimingThresholds t;
+  const auto base = waited({1.00, 1.02, 0.98, 1.01, 0.99}, {0, 0.001, 0, 0, 0.002});
+  SECTION("a delayed sample: its wait at least 10 % of it and 0.05 ms") {
+    CHECK(conveq::delayed_sample(1.0, 0.1));
+    CHECK_FALSE(conveq::delayed_sample(1.0, 0.09));
+    CHECK_FALSE(conveq::delayed_sample(0.1, 0.04));  // 40 %, but below 0.05 ms
+    CHECK(conveq::delayed_sample(0.1, 0.05));
+  }
+  SECTION("2x slower with no waits is a regression, as without the field") {
+    const auto quiet = waited({2.0, 2.1, 1.9, 2.05, 1.95}, {0, 0, 0, 0, 0});
+    const auto j = conveq::judge_timing(base, quiet, t);
+    CHECK(j.change == TimingChange::slower);
+    CHECK(j.reason.find("delayed") == std::string::npos);
+    const auto plain = conveq::judge_timing(timing({1.00, 1.02, 0.98, 1.01, 0.99}),
+                                            timing({2.0, 2.1, 1.9, 2.05, 1.95}), t);
+    CHECK(plain.change == j.change);
+    CHECK(plain.reason == j.reason);
+  }
+  SECTION("the same 2x, every sample waiting about the extra time: inconclusive") {
+    const auto delayed = waited({2.0, 2.1, 1.9, 2.05, 1.95}, {1.0, 1.1, 0.9, 1.0, 1.0});
+    const auto j = conveq::judge_timing(base, delayed, t);
+    CHECK(j.change == TimingChange::inconclusive);
+    CHECK(j.reason.find("slower by 2x") != std::string::npos);
+    CHECK(j.reason.find("but inconclusive: the host delayed 5 of 5 samples of this path in the "
+                        "current run by a run queue wait of 1 ms median (undelayed: 5 in the "
+                        "baseline run, 0 in the current), leaving too few undelayed samples to "
+                        "test: rerun on a quiet machine") != std::string::npos);
+    // The other way round the baseline was delayed: not an improvement either.
+    CHECK(conveq::judge_timing(delayed, base, t).change == TimingChange::inconclusive);
+  }
+  SECTION("some delayed: the undelayed ones decide") {
+    // 4 of 7 samples delayed to 2 ms: with them the median says 1.95x; without, unchanged.
+    const auto mixed =
+        waited({2.0, 1.0, 2.1, 0.99, 2.05, 1.01, 1.95}, {1.0, 0.0, 1.1, 0.001, 1.0, 0.0, 0.9});
+    CHECK(conveq::judge_timing(base, timing(*mixed.samples_ms), t).change != TimingChange::none);
+    CHECK(conveq::judge_timing(base, mixed, t).change == TimingChange::none);
+    // A real 2x with two rounds delayed further: still slower, and the reason says what it
+    // left out.
+    const auto slow = waited({4.0, 2.0, 2.1, 4.2, 1.95}, {2.0, 0, 0.01, 2.2, 0});
+    const auto j = conveq::judge_timing(base, slow, t);
+    CHECK(j.change == TimingChange::slower);
+    CHECK(j.reason.find("judged without the samples the host delayed (2 of 5 samples of this "
+                        "path in the current run by a run queue wait of 2.1 ms median)") !=
+          std::string::npos);
+    // One more delayed round leaves 2, too few; but the 2x holds with every wait taken off.
+    const auto fewer = waited({4.0, 2.0, 2.1, 4.2, 1.95}, {2.0, 0.5, 0.01, 2.2, 0});
+    const auto held = conveq::judge_timing(base, fewer, t);
+    CHECK(held.change == TimingChange::slower);
+    CHECK(held.reason.find("the change holds with every wait taken off the current samples") !=
+          std::string::npos);
+  }
+  SECTION("what is left must still be testable: 3 and 4 samples never reach p < 0.05") {
+    // The 3 undelayed current samples are 2x (the factor alone would call it slower); the 2
+    // delayed ones are all wait.
+    const auto base4 = waited({1.00, 1.02, 0.98, 1.01, 0.99}, {0, 0, 0, 0, 0.5});
+    const auto cur3 = waited({1.9, 2.0, 2.1, 2.2, 2.3}, {0, 0, 0, 2.0, 2.1});
+    const auto j = conveq::judge_timing(base4, cur3, t);
+    CHECK(j.change == TimingChange::inconclusive);
+    CHECK(j.reason.find("(undelayed: 4 in the baseline run, 3 in the current)") !=
+          std::string::npos);
   }
 }

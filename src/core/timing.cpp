@@ -18,6 +18,18 @@ double median_of(std::vector<double> values) {
   return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
+double runqueue_wait_between(std::optional<double> before, std::optional<double> after) {
+  if (!before || !after) return std::nan("");
+  return std::max(0.0, *after - *before);
+}
+
+std::vector<double> recorded_waits(std::vector<double> waits, size_t samples) {
+  const bool complete =
+      waits.size() == samples &&
+      std::none_of(waits.begin(), waits.end(), [](double w) { return std::isnan(w); });
+  return complete ? waits : std::vector<double>{};
+}
+
 Timing summarize_timing(std::vector<double> samples) {
   Timing t;
   t.repeats = static_cast<int>(samples.size());

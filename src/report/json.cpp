@@ -49,8 +49,12 @@ nlohmann::json to_json(const Problem& p) {
 }
 
 nlohmann::json to_json(const Timing& t) {
-  return {{"min_ms", t.min_ms}, {"median_ms", t.median_ms}, {"max_ms", t.max_ms},
-          {"mad_ms", t.mad_ms}, {"repeats", t.repeats},     {"samples_ms", t.samples_ms}};
+  nlohmann::json j = {{"min_ms", t.min_ms},   {"median_ms", t.median_ms},
+                      {"max_ms", t.max_ms},   {"mad_ms", t.mad_ms},
+                      {"repeats", t.repeats}, {"samples_ms", t.samples_ms}};
+  // Absent, not zeros, where the host does not count it.
+  if (!t.runqueue_wait_ms.empty()) j["runqueue_wait_ms"] = t.runqueue_wait_ms;
+  return j;
 }
 
 nlohmann::json to_json(const NonFiniteCounts& c) {

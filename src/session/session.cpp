@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "conveq/check/batch_invariance.hpp"
@@ -11,6 +12,7 @@
 #include "conveq/check/verdict.hpp"
 #include "conveq/core/format.hpp"
 #include "conveq/core/parallel.hpp"
+#include "conveq/core/runqueue_wait.hpp"
 #include "conveq/core/timing.hpp"
 #include "conveq/io/tensor_files.hpp"
 #include "conveq/paths/gemm.hpp"
@@ -102,14 +104,27 @@ std::vector<std::vector<RanPath<T>*>> timing_blocks(std::vector<RanPath<T>>& ran
   return blocks;
 }
 
+// The reference's samples and the run-queue wait around each (NaN where unavailable).
+struct TimedReference {
+  std::vector<double> samples_ms, runqueue_wait_ms;
+};
+
+Timing timing_of(const std::vector<double>& samples_ms,
+                 const std::vector<double>& runqueue_wait_ms) {
+  Timing t = summarize_timing(samples_ms);
+  t.runqueue_wait_ms = recorded_waits(runqueue_wait_ms, samples_ms.size());
+  return t;
+}
+
 // Block by block: warm-up, then timed runs round robin, so that the machine's noise spreads
 // evenly over the block's paths; the reference is timed in the rounds of the last block,
 // conveq's own.
 template <typename T>
-std::vector<double> time_round_robin(std::vector<RanPath<T>>& ran, const Problem& problem,
-                                     const ConvData<T>& data, const RunOptions& options,
-                                     int threads, ReferenceOutput& reference) {
-  std::vector<double> reference_ms;
+TimedReference time_round_robin(std::vector<RanPath<T>>& ran, const Problem& problem,
+                                const ConvData<T>& data, const RunOptions& options, int threads,
+                                ReferenceOutput& reference) {
+  TimedReference timed;
+  RunQueueWait runqueue;  // read between timed runs, never inside one: about 40 us a reading
   const auto blocks = timing_blocks(ran);
   for (const auto& block : blocks) {
     const bool with_reference = &block == &blocks.back();
@@ -122,42 +137,51 @@ std::vector<double> time_round_robin(std::vector<RanPath<T>>& ran, const Problem
       for (auto* r : block) r->path->run(r->output.data());
       if (with_reference) compute_reference(problem, data, threads, reference);
     }
+    // One reading after each timed run serves as the next run's reading before it too.
+    std::optional<double> waited = runqueue.total_ms();
+    auto wait_since = [&] {
+      const std::optional<double> now = runqueue.total_ms();
+      return runqueue_wait_between(std::exchange(waited, now), now);
+    };
     for (int rep = 0; rep < options.repeat; ++rep) {
       for (auto* r : block) {
         const double start = now_ms();
         r->path->run(r->output.data());
         r->samples_ms.push_back(now_ms() - start);
+        r->runqueue_wait_ms.push_back(wait_since());
       }
       if (!with_reference) continue;
       const double start = now_ms();
       compute_reference(problem, data, threads, reference);
-      reference_ms.push_back(now_ms() - start);
+      timed.samples_ms.push_back(now_ms() - start);
+      timed.runqueue_wait_ms.push_back(wait_since());
     }
     if (!with_reference) {
       for (auto* r : block) r->path->park_threads();
     }
   }
   for (auto& r : ran) r.path->finish(r.output.data());
-  return reference_ms;
+  return timed;
 }
 
 // Every path as it ran, then the reference.
 template <typename T>
 std::vector<PathResult> path_results(const std::vector<RanPath<T>>& ran, const Problem& problem,
                                      const ReferenceOutput& reference,
-                                     const std::vector<double>& reference_ms) {
+                                     const TimedReference& timed_reference) {
   std::vector<PathResult> results;
   for (const auto& r : ran) {
     const ConvGeometry g = r.path->geometry(problem);
     const bool rank1 = r.path->is_rank1();
     results.push_back({r.path->name(), r.path->op(), r.path->algorithm(), g.input_shape(rank1),
-                       g.weight_shape(rank1), g.output_shape(rank1), summarize_timing(r.samples_ms),
-                       problem.flops(), count_nonfinite(r.output), r.backend});
+                       g.weight_shape(rank1), g.output_shape(rank1),
+                       timing_of(r.samples_ms, r.runqueue_wait_ms), problem.flops(),
+                       count_nonfinite(r.output), r.backend});
   }
   results.push_back({"reference", "reference", "direct_" + reference_accumulation(problem.dtype),
                      problem.input_shape(), problem.weight_shape(), problem.output_shape(),
-                     summarize_timing(reference_ms), problem.flops(),
-                     count_nonfinite(reference.value), std::nullopt});
+                     timing_of(timed_reference.samples_ms, timed_reference.runqueue_wait_ms),
+                     problem.flops(), count_nonfinite(reference.value), std::nullopt});
   return results;
 }
 
@@ -229,14 +253,14 @@ SessionResult run_compare_on(const Problem& problem, const RunOptions& options,
   auto ran = prepare_paths(paths, problem, data, options, threads, report.skipped_paths);
 
   ReferenceOutput reference;
-  const auto reference_ms = time_round_robin(ran, problem, data, options, threads, reference);
+  const auto timed_reference = time_round_robin(ran, problem, data, options, threads, reference);
   if (options.check_determinism) {
     report.determinism = check_determinism(ran, problem, data, threads);
   }
   if (options.check_batch_invariance) {
     report.batch_invariance = check_batch_invariance(ran, problem, data, threads);
   }
-  report.paths = path_results(ran, problem, reference, reference_ms);
+  report.paths = path_results(ran, problem, reference, timed_reference);
   const std::vector<double> running = checked_running_bound(problem, data, ran, threads);
 
   const auto plan = plan_comparisons<T>(problem, options, ran,

@@ -160,14 +160,34 @@ std::string comparison_subject(const ReportView& c) {
   return c["a"].string() + " vs " + c["b"].string();
 }
 
-// A path's timing as the check reads it: the median, and the samples when the report has them
-// (reports before timing.samples_ms do not).
+// The run-queue wait of every sample: finite numbers >= 0, one per sample.
+std::vector<double> runqueue_waits(const ReportView& waits, size_t samples) {
+  std::vector<double> values;
+  for (const auto& w : waits.items()) {
+    const double ms = w.number();
+    if (!std::isfinite(ms) || ms < 0) w.fail("must be a finite number >= 0");
+    values.push_back(ms);
+  }
+  if (values.size() != samples) {
+    waits.fail("must have one entry per timing.samples_ms (" + std::to_string(samples) + "), not " +
+               std::to_string(values.size()));
+  }
+  return values;
+}
+
+// A path's timing as the check reads it: the median, and the samples and their run-queue
+// waits when the report has them (reports before timing.samples_ms, or runqueue_wait_ms, or
+// from a host that does not count the wait, do not).
 PathTiming path_timing(const ReportView& timing) {
-  PathTiming t{number_or_inf(timing["median_ms"]), std::nullopt};
+  PathTiming t{number_or_inf(timing["median_ms"]), std::nullopt, std::nullopt};
   if (const auto samples = timing.optional("samples_ms")) {
     std::vector<double> values;
     for (const auto& s : samples->items()) values.push_back(s.number());
     t.samples_ms = std::move(values);
+  }
+  if (const auto waits = timing.optional("runqueue_wait_ms")) {
+    // One wait per sample: without samples_ms, that field is the one missing.
+    t.runqueue_wait_ms = runqueue_waits(*waits, timing["samples_ms"].items().size());
   }
   return t;
 }

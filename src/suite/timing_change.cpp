@@ -99,8 +99,11 @@ RunContext run_context(const std::vector<TimedPath>& paths, size_t except) {
   return run;
 }
 
-TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& current,
-                             const TimingThresholds& t, const RunContext& run) {
+namespace {
+
+// Rules 1 to 3 on the samples as given.
+TimingJudgement judge_samples(const PathTiming& baseline, const PathTiming& current,
+                              const TimingThresholds& t, const RunContext& run) {
   const double base = baseline.median_ms, cur = current.median_ms;
   const bool slower = cur > t.max_slowdown * base && cur - base >= t.min_time_ms;
   const bool faster = base > t.max_slowdown * cur && base - cur >= t.min_time_ms;
@@ -122,6 +125,111 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
     return {direction, head + "; no other path of the problem to compare the run with"};
   }
   return relative_to_run(baseline, current, t, run, direction, head);
+}
+
+// A run's samples without those the host delayed, and what was left out.
+struct Undelayed {
+  PathTiming timing;
+  size_t delayed = 0, samples = 0;
+  double median_wait_ms = 0;  // of the delayed samples
+};
+
+Undelayed undelayed(const PathTiming& timing) {
+  Undelayed u{timing, 0, 0, 0};
+  if (!timing.samples_ms || !timing.runqueue_wait_ms) return u;
+  const auto& samples = *timing.samples_ms;
+  const auto& waits = *timing.runqueue_wait_ms;
+  if (waits.size() != samples.size()) return u;  // the reader refuses these
+  std::vector<double> kept, delayed_waits;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (delayed_sample(samples[i], waits[i])) {
+      delayed_waits.push_back(waits[i]);
+    } else {
+      kept.push_back(samples[i]);
+    }
+  }
+  u.samples = samples.size();
+  u.delayed = delayed_waits.size();
+  if (u.delayed == 0) return u;
+  u.median_wait_ms = median_of(delayed_waits);
+  u.timing.median_ms = median_of(kept);
+  u.timing.samples_ms = std::move(kept);
+  return u;
+}
+
+// "5 of 5 samples of this path in the current run by a run queue wait of 11.2 ms median";
+// empty when the host delayed none.
+std::string delay_text(const Undelayed& u, const std::string& which) {
+  if (u.delayed == 0) return "";
+  return std::to_string(u.delayed) + " of " + std::to_string(u.samples) +
+         " samples of this path in the " + which + " run by a run queue wait of " +
+         format_number(u.median_wait_ms, "%.3g") + " ms median";
+}
+
+std::string delays_text(const Undelayed& base, const Undelayed& cur) {
+  const std::string b = delay_text(base, "baseline"), c = delay_text(cur, "current");
+  return b.empty() ? c : c.empty() ? b : c + ", and " + b;
+}
+
+// Each sample less its whole run-queue wait, a lower bound on its time undisturbed (the wait
+// sums every thread's, so it is at least the delay of the slowest).
+PathTiming less_waits(const PathTiming& timing) {
+  PathTiming lower{timing.median_ms, timing.samples_ms, std::nullopt};
+  if (!timing.samples_ms || !timing.runqueue_wait_ms) return lower;
+  std::vector<double>& samples = *lower.samples_ms;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    samples[i] = std::max(0.0, samples[i] - (*timing.runqueue_wait_ms)[i]);
+  }
+  lower.median_ms = median_of(samples);
+  return lower;
+}
+
+// Too few undelayed samples: a change found on all of them stands only when it survives
+// taking every wait off the side that looks slower; else it is inconclusive.
+TimingJudgement judge_delayed(const PathTiming& baseline, const PathTiming& current,
+                              const TimingThresholds& t, const RunContext& run,
+                              const std::string& delays) {
+  TimingJudgement judged = judge_samples(baseline, current, t, run);
+  const bool slower = judged.change == TimingChange::slower;
+  if (!slower && judged.change != TimingChange::faster) return judged;
+  const TimingJudgement bound = slower ? judge_samples(baseline, less_waits(current), t, run)
+                                       : judge_samples(less_waits(baseline), current, t, run);
+  if (bound.change == judged.change) {
+    return {judged.change, judged.reason + "; the host delayed " + delays +
+                               ", but the change holds with every wait taken off the " +
+                               (slower ? "current" : "baseline") + " samples"};
+  }
+  return {TimingChange::inconclusive, judged.reason + ", but inconclusive: the host delayed " +
+                                          delays + ", leaving too few undelayed samples to test" +
+                                          ": rerun on a quiet machine"};
+}
+
+}  // namespace
+
+bool delayed_sample(double sample_ms, double runqueue_wait_ms) {
+  return runqueue_wait_ms >= kDelayedWaitMs && runqueue_wait_ms >= kDelayedWaitShare * sample_ms;
+}
+
+TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& current,
+                             const TimingThresholds& t, const RunContext& run) {
+  const Undelayed base = undelayed(baseline), cur = undelayed(current);
+  if (base.delayed == 0 && cur.delayed == 0) return judge_samples(baseline, current, t, run);
+  const size_t n_base = base.timing.samples_ms ? base.timing.samples_ms->size() : 0,
+               n_cur = cur.timing.samples_ms ? cur.timing.samples_ms->size() : 0;
+  // Leaving samples out must not demote a tested judgement to the factor alone.
+  const bool enough = n_base >= kUndelayedSamples && n_cur >= kUndelayedSamples &&
+                      smallest_p_value(n_base, n_cur) < t.significance;
+  if (enough) {
+    TimingJudgement judged = judge_samples(base.timing, cur.timing, t, run);
+    if (judged.change != TimingChange::none) {
+      judged.reason +=
+          "; judged without the samples the host delayed (" + delays_text(base, cur) + ")";
+    }
+    return judged;
+  }
+  return judge_delayed(baseline, current, t, run,
+                       delays_text(base, cur) + " (undelayed: " + std::to_string(n_base) +
+                           " in the baseline run, " + std::to_string(n_cur) + " in the current)");
 }
 
 namespace {

@@ -14,8 +14,9 @@ namespace conveq {
 template <typename T>
 struct RanPath {
   Path<T>* path;
-  xt::xtensor<T, 1> output;        // (N, Cout, OH, OW) flattened
-  std::vector<double> samples_ms;  // one per timed run
+  xt::xtensor<T, 1> output;              // (N, Cout, OH, OW) flattened
+  std::vector<double> samples_ms;        // one per timed run
+  std::vector<double> runqueue_wait_ms;  // one per timed run, NaN where unavailable
   // What the library chose when this run prepared it; kept here because the optional checks
   // prepare the path again, with other threads or another batch.
   std::optional<BackendInfo> backend;

@@ -29,7 +29,23 @@ namespace conveq {
 struct PathTiming {
   double median_ms = 0;
   std::optional<std::vector<double>> samples_ms;  // absent in older reports
+  // One per sample (the reader checks the length); absent in older reports and from hosts
+  // that do not count it.
+  std::optional<std::vector<double>> runqueue_wait_ms;
 };
+
+// A sample the host delayed: its process waited on a run queue for at least 10 % of it and
+// at least 0.05 ms (a parallel region waiting for a thread the scheduler took away; on a
+// quiet host the waits are microseconds). Before the rules above, judge_timing leaves such
+// samples out of both runs and judges the rest; when fewer than kUndelayedSamples remain on a
+// side, or too few for the samples test to ever reject at the significance level (3 and 4 at
+// 0.05), a change found on all the samples stands only if it holds with every sample of the
+// side that looks slower less its whole wait (a lower bound on its undisturbed time); else it
+// is `inconclusive`, not a regression (docs/ci.md).
+bool delayed_sample(double sample_ms, double runqueue_wait_ms);
+constexpr double kDelayedWaitShare = 0.10;
+constexpr double kDelayedWaitMs = 0.05;
+constexpr size_t kUndelayedSamples = 3;
 
 struct TimingThresholds {
   double max_slowdown = 1.5;
