@@ -1,9 +1,15 @@
 // Timing summaries, the Mann-Whitney U test, and the noise-aware slowdown rule of `check`.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <condition_variable>
+#include <ctime>
 #include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "conveq/core/parallel.hpp"
 #include "conveq/core/rank_test.hpp"
 #include "conveq/core/runqueue_wait.hpp"
 #include "conveq/core/timing.hpp"
@@ -309,6 +315,57 @@ TEST_CASE("the live run-queue reader is non-decreasing, or unavailable", "[timin
 #else
   CHECK_FALSE(first);
 #endif
+}
+
+namespace {
+
+// Spins for `ms` of this thread's CPU time.
+void spin_cpu_ms(double ms) {
+  timespec start{}, now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+  do {
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  } while (static_cast<double>(now.tv_sec - start.tv_sec) * 1e3 +
+               static_cast<double>(now.tv_nsec - start.tv_nsec) * 1e-6 <
+           ms);
+}
+
+}  // namespace
+
+TEST_CASE("the run-queue wait of conveq's exited worker threads is kept", "[timing][runqueue]") {
+  conveq::RunQueueWait reader;
+  const auto before = reader.total_ms();
+  if (!before) return;  // no schedstat here: the reader test above says so
+  // More spinning workers than hardware threads, so they wait on run queues; then they block
+  // at a gate while the calling thread (chunk 0) reads the total with all of them alive, and
+  // end. Their waits must not leave with them.
+  const int spinners = conveq::hardware_threads() + 3;
+  std::mutex mutex;
+  std::condition_variable gate;
+  int arrived = 0;
+  bool open = false;
+  std::optional<double> alive;
+  conveq::parallel_for(spinners + 1, spinners + 1, [&](int64_t begin, int64_t) {
+    std::unique_lock<std::mutex> lock(mutex, std::defer_lock);
+    if (begin == 0) {
+      lock.lock();
+      gate.wait(lock, [&] { return arrived == spinners; });
+      alive = reader.total_ms();
+      open = true;
+      gate.notify_all();
+      return;
+    }
+    spin_cpu_ms(30);
+    lock.lock();
+    ++arrived;
+    gate.notify_all();
+    gate.wait(lock, [&] { return open; });
+  });
+  const auto after = reader.total_ms();
+  REQUIRE(alive);
+  REQUIRE(after);
+  CHECK(*alive - *before > 10);  // the spinners did wait (the premise of the check below)
+  CHECK(*after >= *alive - 1);   // and their waits stayed counted after they ended
 }
 
 TEST_CASE("a sample's wait is recorded only when both readings are", "[timing][runqueue]") {

@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "conveq/core/runqueue_wait.hpp"
+
 namespace conveq {
 namespace {
 
@@ -30,7 +32,10 @@ void parallel_for(int64_t count, int threads, const std::function<void(int64_t, 
   pool.reserve(static_cast<size_t>(workers - 1));
   auto chunk_begin = [&](int64_t w) { return count * w / workers; };
   for (int64_t w = 1; w < workers; ++w) {
-    pool.emplace_back([&, w] { body(chunk_begin(w), chunk_begin(w + 1)); });
+    pool.emplace_back([&, w] {
+      body(chunk_begin(w), chunk_begin(w + 1));
+      record_exiting_thread_wait();  // its run-queue wait would leave with it
+    });
   }
   body(chunk_begin(0), chunk_begin(1));
   for (auto& thread : pool) thread.join();

@@ -1,5 +1,6 @@
 #include "conveq/core/runqueue_wait.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <string>
 
@@ -10,6 +11,12 @@
 #endif
 
 namespace conveq {
+namespace {
+
+// Run-queue wait of conveq's worker threads that have ended, in nanoseconds.
+std::atomic<unsigned long long> exited_wait_ns{0};
+
+}  // namespace
 
 std::optional<double> parse_schedstat_wait_ms(std::string_view text) {
   const char* p = text.data();
@@ -59,7 +66,18 @@ std::optional<double> RunQueueWait::total_ms() {
     ++threads;
   }
   if (threads == 0) return std::nullopt;
-  return total;
+  return total + static_cast<double>(exited_wait_ns.load()) * 1e-6;
+}
+
+void record_exiting_thread_wait() {
+  const int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char text[128];
+  const ssize_t got = read(fd, text, sizeof text);
+  close(fd);
+  const auto wait =
+      got > 0 ? parse_schedstat_wait_ms({text, static_cast<size_t>(got)}) : std::nullopt;
+  if (wait) exited_wait_ns += static_cast<unsigned long long>(*wait * 1e6 + 0.5);
 }
 
 #else
@@ -69,6 +87,7 @@ RunQueueWait::~RunQueueWait() = default;
 std::optional<double> RunQueueWait::total_ms() {
   return std::nullopt;
 }
+void record_exiting_thread_wait() {}
 
 #endif
 

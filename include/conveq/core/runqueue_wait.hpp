@@ -21,13 +21,19 @@ class RunQueueWait {
   RunQueueWait(const RunQueueWait&) = delete;
   RunQueueWait& operator=(const RunQueueWait&) = delete;
 
-  // The sum over the process's current threads, in milliseconds; nullopt when unavailable
-  // (not Linux, no /proc, a kernel without schedstat). A thread that exits between two
-  // readings takes its count with it, so a difference can come out negative: clamp it.
+  // The sum over the process's current threads, plus what conveq's own exited worker threads
+  // recorded (record_exiting_thread_wait), in milliseconds; nullopt when unavailable (not
+  // Linux, no /proc, a kernel without schedstat). Another library's thread that exits between
+  // two readings takes its count with it, so a difference can come out negative: clamp it.
   std::optional<double> total_ms();
 
  private:
   void* directory_ = nullptr;  // DIR*, null when /proc/self/task cannot be opened
 };
+
+// Called by a short-lived worker thread (core/parallel's) just before it ends: adds its run
+// queue wait to the process's count, which would otherwise leave with it (a direct loop's
+// parallel region delayed by the host would look undelayed). One small read, about 4 us.
+void record_exiting_thread_wait();
 
 }  // namespace conveq
