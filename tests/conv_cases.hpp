@@ -21,6 +21,13 @@ struct ConvCase {
   CaseKind kind;
 };
 
+// A case as one library's test runs it: the formulations that apply there.
+struct LibraryCase {
+  std::string name;
+  ConvTester tester;
+  std::vector<std::string> ops;
+};
+
 // Conv2d with every parameter different on the two axes.
 inline ConvTester strided_2d_case() {
   return ConvTester()

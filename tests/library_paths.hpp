@@ -11,6 +11,7 @@
 
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
+#include "misconfigured_path.hpp"
 
 inline const nlohmann::json* find_named(const nlohmann::json& list, const std::string& name) {
   for (const auto& item : list) {
@@ -65,39 +66,6 @@ inline bool require_backend(const std::string& name) {
   WARN(backend->library << ": " << backend->not_built << ": test skipped");
   return false;
 }
-
-// A real library path (conv1d/onednn, ...) prepared for a wrong problem: what a mistake in the
-// call to the library would compute. It is named misconfigured/<its algorithm>, so that it is
-// the first formulation of that algorithm, which the others are compared with.
-class MisconfiguredPath final : public conveq::Path<float> {
- public:
-  MisconfiguredPath(std::unique_ptr<conveq::Path<float>> inner,
-                    std::function<void(conveq::Problem&)> mistake)
-      : inner_(std::move(inner)), mistake_(std::move(mistake)) {}
-  std::string op() const override { return "misconfigured"; }
-  std::string algorithm() const override { return inner_->algorithm(); }
-  std::string backend_name() const override { return inner_->backend_name(); }
-  bool is_rank1() const override { return inner_->is_rank1(); }
-  std::string skip_reason(const conveq::Problem& p) const override {
-    return inner_->skip_reason(p);
-  }
-  conveq::ConvGeometry geometry(const conveq::Problem& p) const override {
-    return inner_->geometry(p);
-  }
-  void prepare(const conveq::Problem& p, const conveq::ConvData<float>& data,
-               int threads) override {
-    conveq::Problem wrong = p;
-    mistake_(wrong);
-    inner_->prepare(wrong, data, threads);
-  }
-  void run(float* output) override { inner_->run(output); }
-  void finish(float* output) override { inner_->finish(output); }
-  std::optional<conveq::BackendInfo> backend() const override { return inner_->backend(); }
-
- private:
-  std::unique_ptr<conveq::Path<float>> inner_;
-  std::function<void(conveq::Problem&)> mistake_;
-};
 
 // The mistakes: one more padding on the left and one less on the right (the same output
 // size, shifted windows), and the bias left out.

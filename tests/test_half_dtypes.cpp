@@ -20,6 +20,7 @@
 #include "conveq/paths/run.hpp"
 #include "conveq/paths/storage_format.hpp"
 #include "conveq/suite/suite.hpp"
+#include "misconfigured_path.hpp"
 
 namespace {
 
@@ -75,25 +76,10 @@ std::vector<float> direct_in_format(const conveq::Problem& p, const conveq::Conv
 
 // A deliberately broken path: conv1d/naive told the problem sums in float32 whatever it says,
 // so it never rounds (the wrong emulation "float32 sums claimed as the format's").
-class FloatSumsPath final : public conveq::Path<float> {
- public:
-  std::string op() const override { return "conv1d"; }
-  std::string algorithm() const override { return "float_sums"; }
-  std::string skip_reason(const conveq::Problem&) const override { return ""; }
-  conveq::ConvGeometry geometry(const conveq::Problem& p) const override {
-    return conveq::conv1d_view(p);
-  }
-  void prepare(const conveq::Problem& p, const conveq::ConvData<float>& data,
-               int threads) override {
-    conveq::Problem float_sums = p;
-    float_sums.accumulate = conveq::Accumulation::float32;
-    inner_->prepare(float_sums, data, threads);
-  }
-  void run(float* output) override { inner_->run(output); }
-
- private:
-  std::unique_ptr<conveq::Path<float>> inner_ = conveq::make_conv1d_naive<float>();
-};
+std::unique_ptr<conveq::Path<float>> float_sums_path() {
+  return std::make_unique<MisconfiguredPath>(conveq::make_conv1d_naive<float>(), sums_in_float32,
+                                             "conv1d", "float_sums");
+}
 
 int64_t differing(const std::vector<float>& a, const float* b) {
   int64_t count = 0;
@@ -189,7 +175,7 @@ TEST_CASE("a path that misses a rounding with --accumulate same is an internal e
     const conveq::Problem p = half_problem(dtype, "same", "3", "1", "1", 1);
     const auto data = conveq::fill_data<float>(p);
     conveq::PathList<float> broken;
-    broken.push_back(std::make_unique<FloatSumsPath>());
+    broken.push_back(float_sums_path());
     auto wrapped = conveq::storage_format_paths(std::move(broken), p);
     CHECK_THROWS_WITH(conveq::run_once(*wrapped[0], p, data, 1),
                       Catch::StartsWith("conv1d/float_sums: ") &&
@@ -197,7 +183,7 @@ TEST_CASE("a path that misses a rounding with --accumulate same is an internal e
                                           "a rounding"));
     // The same path's float32 sums are what --accumulate float32 asks for: rounded, no error.
     conveq::PathList<float> honest;
-    honest.push_back(std::make_unique<FloatSumsPath>());
+    honest.push_back(float_sums_path());
     const conveq::Problem f = half_problem(dtype, "float32", "3", "1", "1", 1);
     CHECK_NOTHROW(conveq::run_once(*conveq::storage_format_paths(std::move(honest), f)[0], f,
                                    conveq::fill_data<float>(f), 1));

@@ -46,12 +46,6 @@ std::vector<std::string> both_layouts(const std::vector<std::string>& ops) {
   return names;
 }
 
-struct OnednnCase {
-  std::string name;
-  ConvTester tester;
-  std::vector<std::string> ops;  // the formulations that apply
-};
-
 struct NamedCaseTester {
   std::string name;
   ConvTester tester;
@@ -102,7 +96,7 @@ conveq::RunOptions quick_run(int threads = 2) {
 
 TEST_CASE("every oneDNN path agrees with the reference within the bound", "[onednn]") {
   if (!require_onednn()) return;
-  std::vector<OnednnCase> cases = {
+  std::vector<LibraryCase> cases = {
       {"pointwise 1 -> 1 channel, length 1", ConvTester().in(1).out(1).length(1), kAllOps},
       {"even kernel 4, padding same (the odd extra at the end)",
        ConvTester().in(3).out(5).length(23).kernel("4").padding("same"), kConvOps},
@@ -111,7 +105,7 @@ TEST_CASE("every oneDNN path agrees with the reference within the bound", "[oned
   };
   for (const ConvCase& c : shared_conv_cases())
     cases.push_back({c.name, c.tester, onednn_ops(c.kind)});
-  for (const OnednnCase& c : cases) {
+  for (const LibraryCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
       // Every comparison passed, none mistrusted.
       const auto report = ConvTester(c.tester).paths(every_path()).Test();

@@ -13,6 +13,7 @@
 #include "conveq/paths/registry.hpp"
 #include "conveq/paths/storage_format.hpp"
 #include "conveq/session/session.hpp"
+#include "misconfigured_path.hpp"
 
 namespace {
 
@@ -36,32 +37,16 @@ conveq::ReferenceOutput reference_of(const conveq::Problem& p, const conveq::Con
   return ref;
 }
 
-// A path that sums in float32 and rounds each output once into the format: format values, but
-// not the definition's order of roundings.
-class RoundedOncePath final : public conveq::Path<float> {
- public:
-  std::string op() const override { return "conv1d"; }
-  std::string algorithm() const override { return "rounded_once"; }
-  std::string skip_reason(const conveq::Problem&) const override { return ""; }
-  conveq::ConvGeometry geometry(const conveq::Problem& p) const override {
-    return conveq::conv1d_view(p);
-  }
-  void prepare(const conveq::Problem& p, const conveq::ConvData<float>& data,
-               int threads) override {
-    conveq::Problem float_sums = p;
-    float_sums.accumulate = conveq::Accumulation::float32;
-    format_ = *conveq::storage_format(p.dtype);
-    elements_ = p.output_elements();
-    inner_->prepare(float_sums, data, threads);
-  }
-  void run(float* output) override { inner_->run(output); }
-  void finish(float* output) override { conveq::round_all(format_, output, elements_); }
-
- private:
-  std::unique_ptr<conveq::Path<float>> inner_ = conveq::make_conv1d_naive<float>();
-  conveq::HalfFormat format_ = conveq::HalfFormat::float16;
-  int64_t elements_ = 0;
-};
+// A path that sums in float32 and rounds each output once into the format (conv1d/naive in
+// the format, told it sums in float32): format values, but not the definition's order of
+// roundings.
+std::unique_ptr<conveq::Path<float>> rounded_once_path(const conveq::Problem& p) {
+  conveq::PathList<float> naive;
+  naive.push_back(conveq::make_conv1d_naive<float>());
+  return std::make_unique<MisconfiguredPath>(
+      std::move(conveq::storage_format_paths(std::move(naive), p)[0]), sums_in_float32, "conv1d",
+      "rounded_once");
+}
 
 // A path that skips the product's rounding (a fused multiply-add in the format): the
 // definition's order, one rounding short per term. 1D, one group.
@@ -175,7 +160,7 @@ TEST_CASE("a path that is not the definition's order is an internal error", "[ha
   for (const std::string dtype : {"float16", "bfloat16"}) {
     const conveq::Problem p = problem(dtype, 24, 3, 40);
     conveq::PathList<float> paths;
-    paths.push_back(std::make_unique<RoundedOncePath>());
+    paths.push_back(rounded_once_path(p));
     paths.push_back(conveq::make_conv1d_im2col<float>());
     conveq::RunOptions run;
     run.threads = 2;

@@ -40,12 +40,6 @@ conveq::RunOptions torch_run(int threads) {
   return run;
 }
 
-struct TorchCase {
-  std::string name;
-  ConvTester tester;
-  std::vector<std::string> ops;  // the formulations that apply
-};
-
 // The formulations LibTorch computes a case of this kind with (its Linear has no groups).
 std::vector<std::string> torch_ops(CaseKind kind) {
   switch (kind) {
@@ -65,7 +59,7 @@ std::vector<std::string> torch_ops(CaseKind kind) {
 
 TEST_CASE("every LibTorch path agrees with the reference within the bound", "[torch]") {
   if (!require_backend("torch")) return;
-  std::vector<TorchCase> cases = {
+  std::vector<LibraryCase> cases = {
       {"pointwise 23 -> 19 channels, length 37, batch 2, no bias",
        ConvTester().batch(2).in(23).out(19).length(37).no_bias(), kOps},
       {"pointwise float64", ConvTester().in(5).out(3).length(29).dtype("float64"), kOps},
@@ -75,7 +69,7 @@ TEST_CASE("every LibTorch path agrees with the reference within the bound", "[to
   };
   for (const ConvCase& c : shared_conv_cases())
     cases.push_back({c.name, c.tester, torch_ops(c.kind)});
-  for (const TorchCase& c : cases) {
+  for (const LibraryCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
       // Test(): every comparison passed, none mistrusted.
       const auto report = ConvTester(c.tester).paths(with_own_paths(torch_paths(kOps))).Test();

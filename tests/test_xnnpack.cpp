@@ -27,12 +27,6 @@ std::vector<std::string> ran_xnnpack(const nlohmann::json& report) {
   return ran_paths(report, "xnnpack");
 }
 
-struct XnnpackCase {
-  std::string name;
-  ConvTester tester;
-  std::vector<std::string> ops;  // the formulations that apply
-};
-
 const std::vector<std::string> kConvOps = {"conv2d", "conv2d_col"};
 
 // The formulations XNNPACK computes a case of this kind with (NHWC only: no conv1d).
@@ -56,14 +50,14 @@ std::vector<std::string> xnnpack_ops(CaseKind kind) {
 
 TEST_CASE("every XNNPACK path agrees with the reference within the bound", "[xnnpack]") {
   if (!require_backend("xnnpack")) return;
-  std::vector<XnnpackCase> cases = {
+  std::vector<LibraryCase> cases = {
       {"depthwise pointwise with a channel multiplier of 2",
        ConvTester().in(6).out(12).length(19).groups(6),
        {"conv2d", "conv2d_col", "conv2d_hw"}},
   };
   for (const ConvCase& c : shared_conv_cases())
     cases.push_back({c.name, c.tester, xnnpack_ops(c.kind)});
-  for (const XnnpackCase& c : cases) {
+  for (const LibraryCase& c : cases) {
     DYNAMIC_SECTION(c.name) {
       // Test(): every comparison passed, none mistrusted.
       const auto report = ConvTester(c.tester).paths(with_own_paths(xnnpack_paths(kOps))).Test();
