@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <utility>
 
 #include "conveq/check/reference.hpp"
 
@@ -163,34 +164,40 @@ Tolerance path_vs_path_tolerance(const Problem& p) {
   return t;
 }
 
-// The running bound R_i is the path's whole error (underflow included); the reference (float64
-// sums) adds its own gamma_n(u_ref) scale. The band stays the order-free one's.
-Tolerance running_vs_reference_tolerance(const Problem& p) {
+namespace {
+
+// What both running-bound tolerances share: R_i counted `factor` times, the order-free bound
+// they replace kept for the report, and its probabilistic band.
+Tolerance running_tolerance(const Problem& p, double factor, Tolerance order_free) {
   Tolerance t;
   t.kind = ToleranceKind::running_error_bound;
   t.terms = output_sum_terms(p);
   t.unit_roundoff = unit_roundoff(p.accumulation_dtype());
-  t.running_factor = 1;
-  t.scale_factor = gamma(t.terms, reference_unit_roundoff(p.dtype)) * scale_inflation(p);
-  t.order_free = std::make_shared<const Tolerance>(path_vs_reference_tolerance(p));
+  t.running_factor = factor;
+  t.order_free = std::make_shared<const Tolerance>(std::move(order_free));
   t.band_scale_factor = t.order_free->band_scale_factor;
-  t.formula = "|a - ref| <= R_i + gamma_" + std::to_string(t.terms) +
-              "(u_ref) * sum|w||x|+|b|; R_i = sum over the definition's roundings of u |result| "
-              "(half a subnormal step below the normal range), its running error bound";
+  return t;
+}
+
+constexpr const char* kRunningBoundText =
+    "R_i = sum over the definition's roundings of u |result| (half a subnormal step below the "
+    "normal range), its running error bound";
+
+}  // namespace
+
+// The running bound R_i is the path's whole error (underflow included); the reference (float64
+// sums) adds its own gamma_n(u_ref) scale. The band stays the order-free one's.
+Tolerance running_vs_reference_tolerance(const Problem& p) {
+  Tolerance t = running_tolerance(p, 1, path_vs_reference_tolerance(p));
+  t.scale_factor = gamma(t.terms, reference_unit_roundoff(p.dtype)) * scale_inflation(p);
+  t.formula = "|a - ref| <= R_i + gamma_" + std::to_string(t.terms) + "(u_ref) * sum|w||x|+|b|; " +
+              kRunningBoundText;
   return t;
 }
 
 Tolerance running_vs_path_tolerance(const Problem& p) {
-  Tolerance t;
-  t.kind = ToleranceKind::running_error_bound;
-  t.terms = output_sum_terms(p);
-  t.unit_roundoff = unit_roundoff(p.accumulation_dtype());
-  t.running_factor = 2;
-  t.order_free = std::make_shared<const Tolerance>(path_vs_path_tolerance(p));
-  t.band_scale_factor = t.order_free->band_scale_factor;
-  t.formula =
-      "|a - b| <= 2 R_i; R_i = sum over the definition's roundings of u |result| (half a "
-      "subnormal step below the normal range), its running error bound";
+  Tolerance t = running_tolerance(p, 2, path_vs_path_tolerance(p));
+  t.formula = std::string("|a - b| <= 2 R_i; ") + kRunningBoundText;
   return t;
 }
 
