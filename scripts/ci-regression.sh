@@ -115,9 +115,14 @@ while [ "$check_status" -eq 1 ] && [ "$attempt" -lt "$retries" ] && command -v p
 import json, re, sys
 rows = [r for r in json.load(open(sys.argv[1]))["rows"]
         if r["change"] in ("regression", "mistrusted")]
-if any(r["change"] != "regression" or r["metric"] != "median_ms" or r["current"] is None
-       for r in rows):
+# A timing block slowed across the suite (check's "(all problems)" rows) is a slowdown too.
+suite_wide = [r for r in rows if r["problem"] == "(all problems)"]
+if any(r["change"] != "regression" or r["metric"] != "median_ms" or
+       (r["current"] is None and r not in suite_wide) for r in rows):
     sys.exit(0)  # something other than a slowdown (e.g. newly mistrusted): no retry clears it
+if suite_wide:
+    print("*")  # the whole suite runs again
+    sys.exit(0)
 names = sorted({r["problem"] for r in rows})
 pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
 if len(pattern) > 4096:  # --filter's limit: too many slowdowns to rerun them by name
@@ -129,9 +134,13 @@ PY
   [ -n "$filter" ] || break
   echo "== slowdowns only; running those problems again (retry $attempt of $retries): $filter"
   retry_report="$artifacts/retry$attempt.json"
-  "$conveq" run "$suite" --filter "$filter" --report "$retry_report" >"$artifacts/retry$attempt-run.txt"
   retry_options=("${check_options[@]}")
-  [[ " ${check_options[*]} " == *" --subset "* ]] || retry_options+=(--subset)
+  if [ "$filter" = "*" ]; then
+    "$conveq" run "$suite" "${run_options[@]}" --report "$retry_report" >"$artifacts/retry$attempt-run.txt"
+  else
+    "$conveq" run "$suite" --filter "$filter" --report "$retry_report" >"$artifacts/retry$attempt-run.txt"
+    [[ " ${check_options[*]} " == *" --subset "* ]] || retry_options+=(--subset)
+  fi
   "$conveq" check "$retry_report" --baseline "$baseline" "${retry_options[@]}" \
     --report "$artifacts/retry$attempt-check.json" | tee "$artifacts/retry$attempt-check.txt"
   check_status=${PIPESTATUS[0]}
