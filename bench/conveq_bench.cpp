@@ -17,7 +17,7 @@
 //           `conveq compare`: float32 at (8, 256, 256, 4096, k 3), float64 at a smaller shape
 //   inside  each path (own and library) inside a full `conveq compare` against the path alone
 //   bias    how a GEMM path can add the bias, per provider and layout: prefill + beta = 1,
-//           beta = 0 + a pass, beta = 0 + a pass per cached block of C, none
+//           beta = 0 + a pass, beta = 0 on cached row blocks per thread + their pass, none
 //   direct  the naive paths and the reference, 1 thread and all threads, bit-identity across
 //           thread counts, and a naive path timed right after a GEMM versus after a pause
 //   sweep   cost against N*Cout*Cin*K*L: L, channels and K sweeps (ns per multiply-add)

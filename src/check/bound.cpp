@@ -16,8 +16,10 @@ bool stored_after_sum(const Problem& p) {
   return p.accumulation_dtype() != p.dtype;
 }
 
-// The scale is itself summed in the reference's accumulator; inflate by its rounding so
-// a computed scale below the exact one can never make the bound too tight.
+// The scale of float64 problems is summed in the reference's long double; inflate by its
+// rounding so a computed scale below the exact one can never make the bound too tight. (The
+// float32 scale is summed in float32 and already an upper bound, check/reference.cpp; the
+// factor, 1 + gamma_n(2^-53), is then a harmless 1e-13 or so.)
 double scale_inflation(const Problem& p) {
   return 1.0 + gamma(output_sum_terms(p), reference_unit_roundoff(p.dtype));
 }

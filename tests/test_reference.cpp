@@ -1,0 +1,144 @@
+// The reference's scales against sums computed here term by term in long double. For float32
+// data the reference sums the magnitude scale in float32 and widens it into an upper bound of
+// the exact sum |w||x| + |b|; tiles whose float32 sums overflow, or whose sums of squares
+// underflow, are summed again in float64. Each case below fails if one of those steps is
+// missing.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+
+#include "conveq/check/reference.hpp"
+
+using conveq::ConvData;
+using conveq::Problem;
+
+namespace {
+
+Problem problem_1d(int64_t in, int64_t out, int64_t length, int64_t kernel) {
+  conveq::ProblemOptions o;
+  o.in_channels = std::to_string(in);
+  o.out_channels = std::to_string(out);
+  o.length = std::to_string(length);
+  o.kernel = std::to_string(kernel);
+  return conveq::make_problem(o);
+}
+
+// sum |w||x| + |b| and sum (w x)^2 + b^2 of every output (no padding, stride 1), in long
+// double: each product of two float32 values is exact there, each sum off by at most
+// n 2^-64 of itself.
+struct ExactScales {
+  std::vector<long double> magnitude, squares;
+};
+
+ExactScales exact_scales(const Problem& p, const ConvData<float>& d) {
+  ExactScales e;
+  const int64_t ow = p.out_width();
+  for (int64_t o = 0; o < p.out_channels; ++o) {
+    for (int64_t l = 0; l < ow; ++l) {
+      const long double b = d.bias(o);
+      long double m = std::abs(b), q = b * b;
+      for (int64_t c = 0; c < p.in_channels; ++c) {
+        for (int64_t j = 0; j < p.kernel_w; ++j) {
+          const long double product =
+              static_cast<long double>(d.weight(o, c, 0, j)) * d.input(0, c, 0, l + j);
+          m += std::abs(product);
+          q += product * product;
+        }
+      }
+      e.magnitude.push_back(m);
+      e.squares.push_back(q);
+    }
+  }
+  return e;
+}
+
+ConvData<float> constant_data(const Problem& p, float x, float w, float b) {
+  ConvData<float> d = conveq::allocate_data<float>(p);
+  std::fill(d.input.begin(), d.input.end(), x);
+  std::fill(d.weight.begin(), d.weight.end(), w);
+  std::fill(d.bias.begin(), d.bias.end(), b);
+  return d;
+}
+
+conveq::ReferenceOutput reference_of(const Problem& p, const ConvData<float>& d) {
+  conveq::ReferenceOutput r;
+  conveq::compute_reference(p, d, 2, r);
+  return r;
+}
+
+// The scale is at least the exact sum (less the long double sum's own n 2^-64) and at most
+// what the widening allows: (1 + 2 (n + 2) 2^-24) of it, plus n 2^-150 for underflow.
+void check_scale_bounds(const Problem& p, const conveq::ReferenceOutput& r, const ExactScales& e) {
+  const auto n = static_cast<long double>(p.in_channels * p.kernel_w + 1);
+  int64_t below = 0, loose = 0;
+  for (size_t i = 0; i < e.magnitude.size(); ++i) {
+    const long double exact = e.magnitude[i], scale = r.scale(i);
+    below += scale < exact * (1 - n * 0x1p-63L);
+    loose += scale > exact * (1 + 2 * (n + 2) * 0x1p-24L) + n * 0x1p-150L;
+  }
+  CHECK(below == 0);
+  CHECK(loose == 0);
+}
+
+// The l2 scales as summed in float64: within 1e-12 of the exact ones.
+void check_l2_scales(const conveq::ReferenceOutput& r, const ExactScales& e) {
+  for (size_t i = 0; i < e.squares.size(); ++i) {
+    REQUIRE(std::isfinite(r.scale(i)));
+    CHECK(r.l2_scale(i) == Approx(static_cast<double>(std::sqrt(e.squares[i]))).epsilon(1e-12));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the float32 data's magnitude scale bounds the exact sum from above, tightly",
+          "[reference][bound]") {
+  // Random data: the float32 sum falls below the exact one at about half the outputs, so the
+  // widening is what keeps the scale above it.
+  const Problem p = problem_1d(96, 5, 700, 3);
+  ConvData<float> d = conveq::allocate_data<float>(p);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  for (auto& v : d.input) v = normal(rng);
+  for (auto& v : d.weight) v = normal(rng);
+  for (auto& v : d.bias) v = normal(rng);
+  const auto r = reference_of(p, d);
+  check_scale_bounds(p, r, exact_scales(p, d));
+}
+
+TEST_CASE("products that underflow float32 still leave the scale above the exact sum",
+          "[reference][bound]") {
+  // 2^-80 * 2^-80 = 2^-160 rounds to 0 in float32: the float32 sum is 0, the exact one is not.
+  const Problem p = problem_1d(16, 2, 9, 3);
+  const auto d = constant_data(p, 0x1p-80f, 0x1p-80f, 0.0f);
+  const auto r = reference_of(p, d);
+  const auto e = exact_scales(p, d);
+  REQUIRE(e.magnitude[0] > 0);
+  check_scale_bounds(p, r, e);
+}
+
+TEST_CASE("sums of squares that underflow float32 are summed again in float64",
+          "[reference][precision]") {
+  // (2^-40 * 2^-40)^2 = 2^-160: 0 in float32, while the l2 scale 2^-80 sqrt(n) is far above the
+  // precision statistic's smallest measured scale.
+  const Problem p = problem_1d(16, 2, 9, 3);
+  const auto d = constant_data(p, 0x1p-40f, 0x1p-40f, 0.0f);
+  const auto r = reference_of(p, d);
+  const auto e = exact_scales(p, d);
+  check_l2_scales(r, e);
+  check_scale_bounds(p, r, e);
+}
+
+TEST_CASE("scales that overflow float32 are summed again in float64", "[reference][bound]") {
+  // Products 2^140 overflow float32 (max about 2^128) but not float64; squares 2^140 overflow
+  // too while the products themselves (2^70) do not.
+  for (const float x : {0x1p70f, 0x1p35f}) {
+    DYNAMIC_SECTION("x = w = " << x) {
+      const Problem p = problem_1d(16, 2, 9, 3);
+      const auto d = constant_data(p, x, x, 1.0f);
+      const auto r = reference_of(p, d);
+      const auto e = exact_scales(p, d);
+      check_l2_scales(r, e);
+      check_scale_bounds(p, r, e);
+    }
+  }
+}
