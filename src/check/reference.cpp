@@ -31,9 +31,11 @@ template <typename T>
 using FastScaleSum = std::conditional_t<std::is_same_v<T, float>, float, Accumulator<T>>;
 
 // Output positions per tile: each tile collects its taps again, so long tiles pay that less
-// often; 4,096 ran 0.86x the time of 512 at (8, 256, 256, 4096, k 3), its sums (80 KiB for
-// float32 data) in L2 while every (channel, tap) adds onto them.
-constexpr int64_t kTile = 4096;
+// often; for float32 data 4,096 ran 0.86x the time of 512 at (8, 256, 256, 4096, k 3), its sums
+// (80 KiB) in L2 while every (channel, tap) adds onto them. Long double sums (float64 data) are
+// three times that size per position and ran 1.45x slower in such tiles: 512 for them.
+template <typename T>
+constexpr int64_t kTile = std::is_same_v<T, float> ? 4096 : 512;
 
 // One (channel, row tap, column tap) term restricted to a tile: it adds
 // w * row[offset + k * stride] to the tile's outputs k in [first, last), with w already in
@@ -123,7 +125,7 @@ void add_all_taps(const TileSums<Acc, S>& tile, const std::vector<Tap<T, Acc>>& 
 }
 
 // The reference of one problem, one (sample, output channel) plane at a time. Output rows
-// are cut into tiles of kTile positions; each tile starts from the bias and gets its taps in
+// are cut into tiles of kTile<T> positions; each tile starts from the bias and gets its taps in
 // (channel, row tap, column tap) order.
 template <typename T>
 class ReferencePlanes {
@@ -137,8 +139,8 @@ class ReferencePlanes {
     explicit Scratch(size_t max_taps) { taps.reserve(max_taps); }
     // Arrays of one object (on the heap: 160 KiB in long double), so that the compiler
     // knows them apart; vectors' separate buffers would need alias checks it gives up on.
-    std::array<Acc, kTile> sum, magnitude, square;
-    std::array<Fast, kTile> fast_magnitude, fast_square;
+    std::array<Acc, kTile<T>> sum, magnitude, square;
+    std::array<Fast, kTile<T>> fast_magnitude, fast_square;
     std::vector<Tap<T, Acc>> taps;
   };
 
@@ -176,8 +178,8 @@ class ReferencePlanes {
     const T* x_group = input_ + (n * p_.in_channels + group * cin_g_) * p_.height * p_.width;
     const T* w_out = weight_ + o * cin_g_ * taps_per_channel_;
     for (int64_t oy = 0; oy < oh_; ++oy) {
-      for (int64_t t0 = 0; t0 < ow_; t0 += kTile) {
-        const int64_t count = std::min(ow_, t0 + kTile) - t0,
+      for (int64_t t0 = 0; t0 < ow_; t0 += kTile<T>) {
+        const int64_t count = std::min(ow_, t0 + kTile<T>) - t0,
                       at = plane * oh_ * ow_ + oy * ow_ + t0;
         collect_taps(x_group, w_out, oy, t0, t0 + count, scratch.taps);
         if (fast_scales_) {
@@ -212,8 +214,8 @@ class ReferencePlanes {
   // Sums the tile's taps onto the bias, the scales in S.
   template <typename S>
   void sum_tile(Acc b, int64_t count, const std::vector<Tap<T, Acc>>& taps,
-                std::array<Acc, kTile>& sum, std::array<S, kTile>& magnitude,
-                std::array<S, kTile>& square) const {
+                std::array<Acc, kTile<T>>& sum, std::array<S, kTile<T>>& magnitude,
+                std::array<S, kTile<T>>& square) const {
     std::fill_n(sum.begin(), count, b);
     std::fill_n(magnitude.begin(), count, static_cast<S>(std::abs(b)));
     std::fill_n(square.begin(), count, static_cast<S>(b) * static_cast<S>(b));
