@@ -574,7 +574,7 @@ json section_inside(const Options& o, const Shape& s) {
   run.threads = o.threads;
   run.repeat = o.quick ? 1 : 5;
   std::map<std::string, std::vector<double>> inside, alone;
-  const int rounds = o.quick ? 1 : 5;
+  const int rounds = o.quick ? 1 : o.reps;
   for (int round = 0; round < rounds; ++round) {
     const auto result =
         conveq::run_compare_on<float>(p, run, data, conveq::all_paths<float>(), nullptr);

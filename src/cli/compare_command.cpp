@@ -123,7 +123,9 @@ void add_run_options(CLI::App& app, CompareCommandOptions& o) {
   app.add_option("--threads", o.threads, "Threads (0: every hardware thread)")
       ->capture_default_str()
       ->type_name("INT");
-  app.add_option("--warmup", o.warmup, "Untimed runs per path")
+  app.add_option("--warmup", o.warmup,
+                 "Untimed runs per path (with warm-up, a path faster than 10 ms also runs untimed "
+                 "right before each timed run)")
       ->capture_default_str()
       ->type_name("INT");
   app.add_option("--repeat", o.repeat, "Timed runs per path")

@@ -116,15 +116,63 @@ Timing timing_of(const std::vector<double>& samples_ms,
   return t;
 }
 
-// Block by block: warm-up, then timed runs round robin, so that the machine's noise spreads
-// evenly over the block's paths; the reference is timed in the rounds of the last block,
+// Runs shorter than this are each timed right after an untimed run of the same path (when the
+// run has warm-up at all): with the path's own data in cache and its threads awake, as when it
+// is timed alone, whatever path or reference ran before it. Measured at (1, 64, 128, 4096):
+// without it, oneDNN's and the GEMM paths ran 1.08-1.21x their time alone inside a full run,
+// as each round's other paths and the reference evict their data. Longer runs stream their
+// data from memory either way.
+constexpr double kWarmBeforeEachMs = 10.0;
+
+// One block: warm-up, then timed runs round robin, so that the machine's noise spreads evenly
+// over the block's paths; with_reference: the reference is timed in the same rounds.
+template <typename T>
+void time_block(const std::vector<RanPath<T>*>& block, bool with_reference, const Problem& problem,
+                const ConvData<T>& data, const RunOptions& options, int threads,
+                ReferenceOutput& reference, TimedReference& timed) {
+  std::vector<bool> warm_before_each(block.size(), false);
+  for (int w = 0; w < options.warmup; ++w) {
+    for (size_t i = 0; i < block.size(); ++i) {
+      const double start = now_ms();
+      block[i]->path->run(block[i]->output.data());
+      warm_before_each[i] = now_ms() - start < kWarmBeforeEachMs;
+    }
+    if (with_reference) compute_reference(problem, data, threads, reference);
+  }
+  // The run-queue wait, read between runs and never inside one (about 40 us a reading): the
+  // reading after a run serves as the next run's reading before it too. Nothing comes between
+  // an untimed run and its timed one (a reading there cost up to 6 % of 0.15 ms runs), so a
+  // sample's wait includes its untimed run's: a delay there leaves the sample out too.
+  RunQueueWait runqueue;
+  std::optional<double> waited = runqueue.total_ms();
+  auto wait_since = [&] {
+    const std::optional<double> now = runqueue.total_ms();
+    return runqueue_wait_between(std::exchange(waited, now), now);
+  };
+  for (int rep = 0; rep < options.repeat; ++rep) {
+    for (size_t i = 0; i < block.size(); ++i) {
+      RanPath<T>& r = *block[i];
+      if (warm_before_each[i]) r.path->run(r.output.data());
+      const double start = now_ms();
+      r.path->run(r.output.data());
+      r.samples_ms.push_back(now_ms() - start);
+      r.runqueue_wait_ms.push_back(wait_since());
+    }
+    if (!with_reference) continue;
+    const double start = now_ms();
+    compute_reference(problem, data, threads, reference);
+    timed.samples_ms.push_back(now_ms() - start);
+    timed.runqueue_wait_ms.push_back(wait_since());
+  }
+}
+
+// Block by block (timing_blocks); the reference is timed in the rounds of the last block,
 // conveq's own.
 template <typename T>
 TimedReference time_round_robin(std::vector<RanPath<T>>& ran, const Problem& problem,
                                 const ConvData<T>& data, const RunOptions& options, int threads,
                                 ReferenceOutput& reference) {
   TimedReference timed;
-  RunQueueWait runqueue;  // read between timed runs, never inside one: about 40 us a reading
   const auto blocks = timing_blocks(ran);
   for (const auto& block : blocks) {
     const bool with_reference = &block == &blocks.back();
@@ -133,29 +181,7 @@ TimedReference time_round_robin(std::vector<RanPath<T>>& ran, const Problem& pro
     if (with_reference && current_gemm_provider() == GemmProvider::openblas) {
       resume_blas_threads();
     }
-    for (int w = 0; w < options.warmup; ++w) {
-      for (auto* r : block) r->path->run(r->output.data());
-      if (with_reference) compute_reference(problem, data, threads, reference);
-    }
-    // One reading after each timed run serves as the next run's reading before it too.
-    std::optional<double> waited = runqueue.total_ms();
-    auto wait_since = [&] {
-      const std::optional<double> now = runqueue.total_ms();
-      return runqueue_wait_between(std::exchange(waited, now), now);
-    };
-    for (int rep = 0; rep < options.repeat; ++rep) {
-      for (auto* r : block) {
-        const double start = now_ms();
-        r->path->run(r->output.data());
-        r->samples_ms.push_back(now_ms() - start);
-        r->runqueue_wait_ms.push_back(wait_since());
-      }
-      if (!with_reference) continue;
-      const double start = now_ms();
-      compute_reference(problem, data, threads, reference);
-      timed.samples_ms.push_back(now_ms() - start);
-      timed.runqueue_wait_ms.push_back(wait_since());
-    }
+    time_block(block, with_reference, problem, data, options, threads, reference, timed);
     if (!with_reference) {
       for (auto* r : block) r->path->park_threads();
     }
