@@ -280,6 +280,29 @@ TEST_CASE("a whole timing block that moved in every problem is caught across the
     CHECK(few.change == TimingChange::within_noise);
     CHECK(few.reason.find("too few problems to tell") != std::string::npos);
   }
+  SECTION("samples the host delayed do not move a block") {
+    // The oneDNN paths' current samples all 2x, but every one waited on a run queue for half
+    // of itself: load, not the library. Two of five delayed: the other three still tell.
+    auto delayed = problem_paths({1.0, 1.0, 1.0, 1.0, 1.0});
+    delayed[3].block = delayed[4].block = "oneDNN";
+    for (size_t i : {3, 4}) {
+      auto& cur = delayed[i].current;
+      for (auto& sample : *cur.samples_ms) sample *= 2;
+      cur.median_ms *= 2;
+      cur.runqueue_wait_ms = std::vector<double>(cur.samples_ms->size(), 0.0);
+      for (size_t k = 0; k < cur.samples_ms->size(); ++k) {
+        (*cur.runqueue_wait_ms)[k] = 0.5 * (*cur.samples_ms)[k];
+      }
+    }
+    CHECK(conveq::block_move(delayed, "oneDNN") == std::nullopt);
+    for (size_t i : {3, 4}) {
+      auto& waits = *delayed[i].current.runqueue_wait_ms;
+      waits[0] = waits[1] = waits[2] = 0;  // three undelayed 2x samples: a real slowdown
+    }
+    const auto undelayed = conveq::block_move(delayed, "oneDNN");
+    REQUIRE(undelayed);
+    CHECK(undelayed->alone == Approx(2.0).epsilon(0.03));
+  }
   SECTION("slower than the rest only because the rest got faster is not the block's") {
     // The other blocks 2x faster: this one is 2x slower against them, 1x alone.
     const std::vector<conveq::BlockMove> moves(8, conveq::BlockMove{1.0, 2.0});

@@ -245,10 +245,18 @@ double sign_test_p(size_t above, size_t n) {
   return std::min(1.0, 2 * tail / std::pow(2.0, static_cast<double>(n)));
 }
 
+// A path's median for the block rule: over the samples the host did not delay when it delayed
+// some, and 0 (not usable: the path does not count) when fewer than kUndelayedSamples remain.
+double undelayed_median(const PathTiming& timing) {
+  const Undelayed u = undelayed(timing);
+  if (u.delayed > 0 && u.samples - u.delayed < kUndelayedSamples) return 0;
+  return u.timing.median_ms;
+}
+
 double median_ratio(const std::vector<TimedPath>& paths, const std::string& block, bool inside) {
   std::vector<double> ratios;
   for (const auto& p : paths) {
-    const double base = p.baseline.median_ms, cur = p.current.median_ms;
+    const double base = undelayed_median(p.baseline), cur = undelayed_median(p.current);
     if ((p.block == block) == inside && usable(base) && usable(cur)) ratios.push_back(cur / base);
   }
   return ratios.empty() ? 0 : median_of(std::move(ratios));

@@ -100,6 +100,8 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
 // strikes the same block in every problem.
 // How the paths of `block` moved in one problem: `alone`, the median of their current /
 // baseline medians; `against_rest`, that over the same median of the problem's other paths.
+// Each median is over the samples the host did not delay (delayed_sample); a path with fewer
+// than kUndelayedSamples of those in a run does not count.
 struct BlockMove {
   double alone = 1, against_rest = 1;
 };
