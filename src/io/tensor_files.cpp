@@ -281,8 +281,9 @@ Problem problem_from_files(const TensorFiles& files, const ProblemOptions& optio
   return problem;
 }
 
-template <typename T, size_t N>
-void copy_values(const std::vector<double>& values, DType dtype, xt::xtensor<T, N>& tensor) {
+template <typename Tensor>
+void copy_values(const std::vector<double>& values, DType dtype, Tensor& tensor) {
+  using T = typename Tensor::value_type;
   std::transform(values.begin(), values.end(), tensor.begin(),
                  [dtype](double v) { return static_cast<T>(to_working_dtype(v, dtype)); });
 }

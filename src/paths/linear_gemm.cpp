@@ -34,7 +34,7 @@ class LinearGemm final : public Path<T> {
         xt::adapt(data.input.data(), n * c * l, xt::no_ownership(), std::array<size_t, 3>{n, c, l}),
         {0, 2, 1});
     // NaN, like every path's output: an element the GEMM never writes must not pass as 0.
-    output_cl_ = xt::xtensor<T, 3>::from_shape({n, l, static_cast<size_t>(g_.out_channels)});
+    output_cl_ = AlignedTensor<T, 3>::from_shape({n, l, static_cast<size_t>(g_.out_channels)});
     output_cl_.fill(std::numeric_limits<T>::quiet_NaN());
   }
 
@@ -58,8 +58,8 @@ class LinearGemm final : public Path<T> {
   ConvGeometry g_{};
   const T* weight_ = nullptr;
   const T* bias_ = nullptr;
-  xt::xtensor<T, 3> input_cl_;   // (N, L, Cin)
-  xt::xtensor<T, 3> output_cl_;  // (N, L, Cout)
+  AlignedTensor<T, 3> input_cl_;   // (N, L, Cin)
+  AlignedTensor<T, 3> output_cl_;  // (N, L, Cout)
 };
 
 }  // namespace

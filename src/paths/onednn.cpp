@@ -26,6 +26,7 @@
 #include <oneapi/dnnl/dnnl_debug.h>
 // clang-format on
 
+#include "conveq/core/aligned_vector.hpp"
 #include "conveq/paths/channels_last.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
@@ -149,7 +150,7 @@ dnnl::primitive_desc linear_primitive_desc(const UserDescs& user, bool plain,
 // A memory in `wanted`'s layout holding `data` (user layout `user`): the data themselves when
 // the layouts agree, else a reorder into `buffer`. oneDNN never writes through it.
 memory bind_or_reorder(const memory::desc& wanted, const memory::desc& user, const float* data,
-                       std::vector<float>& buffer, dnnl::stream& stream) {
+                       AlignedVector<float>& buffer, dnnl::stream& stream) {
   memory user_memory(user, cpu_engine(), const_cast<float*>(data));
   if (wanted == user) return user_memory;
   buffer.assign((wanted.get_size() + sizeof(float) - 1) / sizeof(float), 0.0f);  // bf16: half
@@ -227,7 +228,7 @@ class OnednnPath final : public Path<float> {
   std::unordered_map<int, memory> args_;
   memory dst_, user_dst_;
   bool dst_is_output_ = false;  // the primitive writes conveq's output directly
-  std::vector<float> input_channels_last_, src_buffer_, weights_buffer_, dst_buffer_;
+  AlignedVector<float> input_channels_last_, src_buffer_, weights_buffer_, dst_buffer_;
   std::optional<BackendInfo> backend_;
 };
 

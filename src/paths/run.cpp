@@ -9,9 +9,9 @@
 namespace conveq {
 
 template <typename T>
-xt::xtensor<T, 1> nan_output(const Problem& problem) {
-  xt::xtensor<T, 1> output =
-      xt::xtensor<T, 1>::from_shape({static_cast<size_t>(problem.output_elements())});
+AlignedTensor<T, 1> nan_output(const Problem& problem) {
+  AlignedTensor<T, 1> output =
+      AlignedTensor<T, 1>::from_shape({static_cast<size_t>(problem.output_elements())});
   output.fill(std::numeric_limits<T>::quiet_NaN());
   return output;
 }
@@ -24,8 +24,8 @@ RanPath<T> prepare_path(Path<T>& path, const Problem& problem, const ConvData<T>
 }
 
 template <typename T>
-xt::xtensor<T, 1> run_once(Path<T>& path, const Problem& problem, const ConvData<T>& data,
-                           int threads) {
+AlignedTensor<T, 1> run_once(Path<T>& path, const Problem& problem, const ConvData<T>& data,
+                             int threads) {
   set_gemm_threads(threads);
   RanPath<T> ran = prepare_path(path, problem, data, threads);
   path.run(ran.output.data());
@@ -42,10 +42,10 @@ int64_t differing_bits(const T* a, const T* b, int64_t count) {
   return differing;
 }
 
-#define CONVEQ_INSTANTIATE(T)                                                                \
-  template xt::xtensor<T, 1> nan_output<T>(const Problem&);                                  \
-  template RanPath<T> prepare_path<T>(Path<T>&, const Problem&, const ConvData<T>&, int);    \
-  template xt::xtensor<T, 1> run_once<T>(Path<T>&, const Problem&, const ConvData<T>&, int); \
+#define CONVEQ_INSTANTIATE(T)                                                                  \
+  template AlignedTensor<T, 1> nan_output<T>(const Problem&);                                  \
+  template RanPath<T> prepare_path<T>(Path<T>&, const Problem&, const ConvData<T>&, int);      \
+  template AlignedTensor<T, 1> run_once<T>(Path<T>&, const Problem&, const ConvData<T>&, int); \
   template int64_t differing_bits<T>(const T*, const T*, int64_t);
 CONVEQ_INSTANTIATE(float)
 CONVEQ_INSTANTIATE(double)

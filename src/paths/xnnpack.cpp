@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "conveq/core/aligned_vector.hpp"
 #include "conveq/paths/channels_last.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
@@ -152,7 +153,7 @@ class XnnpackPath final : public Path<float> {
   ConvGeometry g_{};
   Pool pool_;
   Operator op_handle_;
-  std::vector<float> input_cl_, weights_, output_cl_;
+  AlignedVector<float> input_cl_, weights_, output_cl_;
   std::optional<BackendInfo> backend_;
 };
 

@@ -11,15 +11,16 @@
 #include <cstdint>
 #include <xtensor/xtensor.hpp>
 
+#include "conveq/core/aligned_vector.hpp"
 #include "conveq/core/problem.hpp"
 
 namespace conveq {
 
 template <typename T>
 struct ConvData {
-  xt::xtensor<T, 4> input;   // (N, Cin, H, W); H = 1 for a 1D problem
-  xt::xtensor<T, 4> weight;  // (Cout, Cin/groups, KH, KW)
-  xt::xtensor<T, 1> bias;    // (Cout); empty without bias
+  AlignedTensor<T, 4> input;   // (N, Cin, H, W); H = 1 for a 1D problem
+  AlignedTensor<T, 4> weight;  // (Cout, Cin/groups, KH, KW)
+  AlignedTensor<T, 1> bias;    // (Cout); empty without bias
   const T* bias_or_null() const { return bias.size() == 0 ? nullptr : bias.data(); }
 };
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "conveq/core/aligned_vector.hpp"
 #include "conveq/paths/path.hpp"
 
 namespace conveq {
@@ -31,8 +32,8 @@ class Im2colGemm {
   bool no_copy_ = false;
   int64_t depth_ = 0;      // the GEMM's k: the column matrix's rows, with the row of ones
   int64_t first_row_ = 0;  // where the column matrix starts in columns_: after the row of ones
-  std::vector<T> columns_;
-  std::vector<T> weight_with_bias_;  // (Cout, 1 + Cin/g * KH * KW), the bias first in each row
+  AlignedVector<T> columns_;
+  AlignedVector<T> weight_with_bias_;  // (Cout, 1 + Cin/g * KH * KW), the bias first in each row
 };
 
 }  // namespace conveq

@@ -14,7 +14,7 @@ namespace conveq {
 template <typename T>
 struct RanPath {
   Path<T>* path;
-  xt::xtensor<T, 1> output;              // (N, Cout, OH, OW) flattened
+  AlignedTensor<T, 1> output;            // (N, Cout, OH, OW) flattened
   std::vector<double> samples_ms;        // one per timed run
   std::vector<double> runqueue_wait_ms;  // one per timed run, NaN where unavailable
   // What the library chose when this run prepared it; kept here because the optional checks
@@ -24,7 +24,7 @@ struct RanPath {
 
 // An output of the problem's size, every element NaN.
 template <typename T>
-xt::xtensor<T, 1> nan_output(const Problem& problem);
+AlignedTensor<T, 1> nan_output(const Problem& problem);
 
 // Prepares the path and gives it a NaN-filled output; nothing is run yet.
 template <typename T>
@@ -33,8 +33,8 @@ RanPath<T> prepare_path(Path<T>& path, const Problem& problem, const ConvData<T>
 
 // Runs a path once, start to finish (prepare, run, finish), into a fresh NaN-filled output.
 template <typename T>
-xt::xtensor<T, 1> run_once(Path<T>& path, const Problem& problem, const ConvData<T>& data,
-                           int threads);
+AlignedTensor<T, 1> run_once(Path<T>& path, const Problem& problem, const ConvData<T>& data,
+                             int threads);
 
 // Elements whose bits differ between two outputs of the same type (NaN == NaN by bits).
 template <typename T>
