@@ -63,6 +63,10 @@ extern "C" void gotoblas_dynamic_quit(void) __attribute__((weak));
 
 namespace {
 
+// Every buffer a timed call reads or writes starts on a cache line, as the paths' do
+// (core/aligned_vector.hpp), so that a ratio to a direct call compares like with like.
+using Buffer = conveq::AlignedVector<float>;
+
 using conveq::ConvData;
 using conveq::Path;
 using conveq::Problem;
@@ -152,7 +156,7 @@ std::unique_ptr<Path<float>> find_path(const std::string& name) {
 // A path with its NaN-prefilled output, as the session runs it.
 struct Prepared {
   std::unique_ptr<Path<float>> path;
-  std::vector<float> output;
+  Buffer output;
 };
 
 Prepared prepare(const std::string& name, const Problem& p, const ConvData<float>& data,
@@ -165,7 +169,7 @@ Prepared prepare(const std::string& name, const Problem& p, const ConvData<float
 }
 
 // Largest |a - b| over max(1, |b|), and whether a has a NaN (an element never written).
-double max_difference(const std::vector<float>& a, const std::vector<float>& b) {
+double max_difference(const Buffer& a, const Buffer& b) {
   double worst = 0;
   for (size_t i = 0; i < a.size(); ++i) {
     if (std::isnan(a[i])) return std::numeric_limits<double>::infinity();
@@ -252,7 +256,7 @@ json section_kernels(const Options& o, const std::vector<Shape>& shapes) {
     const ConvData<float> data = conveq::fill_data<float>(p);
     Prepared path = prepare("conv1d/im2col", p, data, o.threads);
     const int64_t n = p.batch, cin = p.in_channels, cout = p.out_channels, l = p.length();
-    std::vector<float> y(static_cast<size_t>(n * cout * l));
+    Buffer y(static_cast<size_t>(n * cout * l));
     auto direct = [&] {
       for (int64_t b = 0; b < n; ++b) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(cout), int(l), int(cin), 1.0f,
@@ -322,9 +326,8 @@ json section_gemm(const Options& o, const std::vector<Shape>& shapes) {
     // and channels-last Y_cl = X_cl W^T as (N*L x Cout) = (N*L x Cin)(Cin x Cout).
     const float* x = data.input.data();
     const float* w = data.weight.data();
-    std::vector<float> y(static_cast<size_t>(n * cout * l));
-    std::vector<float> x_cl(static_cast<size_t>(n * l * cin)),
-        y_cl(static_cast<size_t>(n * l * cout));
+    Buffer y(static_cast<size_t>(n * cout * l));
+    Buffer x_cl(static_cast<size_t>(n * l * cin)), y_cl(static_cast<size_t>(n * l * cout));
     for (int64_t b = 0; b < n; ++b)
       for (int64_t c = 0; c < cin; ++c)
         for (int64_t k = 0; k < l; ++k) x_cl[(b * l + k) * cin + c] = x[(b * cin + c) * l + k];
@@ -344,7 +347,7 @@ json section_gemm(const Options& o, const std::vector<Shape>& shapes) {
     const auto samples = round_robin(jobs, o.reps);
 
     // Correctness: every output written, and equal to the direct product plus the bias.
-    std::vector<float> expected(y.size());
+    Buffer expected(y.size());
     for (int64_t b = 0; b < n; ++b)
       for (int64_t c = 0; c < cout; ++c)
         for (int64_t k = 0; k < l; ++k) {
@@ -411,7 +414,7 @@ json provider_shape(const Options& o, const Shape& s, conveq::GemmProvider provi
   }
   // The column matrix of sample b, built once here (stride 1, 'same'): the direct GEMM's
   // input, (Cin*K x L); for K = 1 it is the input itself.
-  std::vector<float> columns(static_cast<size_t>(n * rows * l), 0.0f);
+  Buffer columns(static_cast<size_t>(n * rows * l), 0.0f);
   for (int64_t b = 0; b < n; ++b)
     for (int64_t c = 0; c < cin; ++c)
       for (int64_t t = 0; t < k; ++t)
@@ -422,7 +425,7 @@ json provider_shape(const Options& o, const Shape& s, conveq::GemmProvider provi
                 data.input[static_cast<size_t>((b * cin + c) * l + at)];
           }
         }
-  std::vector<float> y(static_cast<size_t>(n * cout * l));
+  Buffer y(static_cast<size_t>(n * cout * l));
   auto direct = [&] {
     for (int64_t b = 0; b < n; ++b) {
       conveq::gemm(false, false, cout, l, rows, data.weight.data(), rows,
@@ -474,11 +477,11 @@ json im2col_shape(const Options& o, const Shape& s, conveq::GemmProvider provide
   const int64_t n = g.batch, rows = g.cin_g() * g.kw, cols = g.ow, cout = g.out_channels;
   const size_t one = static_cast<size_t>(rows * cols);
   // Every sample's column matrix, built once: the direct GEMM's input.
-  std::vector<float> all(one * static_cast<size_t>(n)), built(one), copy(one);
+  Buffer all(one * static_cast<size_t>(n)), built(one), copy(one);
   for (int64_t b = 0; b < n; ++b) {
     conveq::build_columns(g, data.input.data() + b * g.in_channels * g.w, all.data() + b * one);
   }
-  std::vector<float> y(static_cast<size_t>(n * cout * cols));
+  Buffer y(static_cast<size_t>(n * cout * cols));
   auto build = [&] {  // as the paths do: every sample into one reused buffer
     for (int64_t b = 0; b < n; ++b)
       conveq::build_columns(g, data.input.data() + b * g.in_channels * g.w, built.data());
@@ -499,7 +502,7 @@ json im2col_shape(const Options& o, const Shape& s, conveq::GemmProvider provide
   };
   // conv1d/im2col built and consumed in blocks of columns that stay in cache (with the bias,
   // as the paths): what the paths would do if it paid.
-  std::vector<float> block, y_blocked(y.size());
+  Buffer block, y_blocked(y.size());
   auto blocked = [&](int64_t width) {
     block.resize(static_cast<size_t>(rows * width));
     for (int64_t b = 0; b < n; ++b) {
@@ -691,7 +694,7 @@ json section_reference(const Options& o) {
 // layout (W X per sample, a bias per row) and nn.Linear's (X_cl W^T, a bias per column).
 json bias_layout(const Options& o, const Shape& s, bool linear) {
   const int64_t n = s.batch, cin = s.in, cout = s.out, l = s.length;
-  std::vector<float> x(static_cast<size_t>(n * cin * l)), w(static_cast<size_t>(cout * cin)),
+  Buffer x(static_cast<size_t>(n * cin * l)), w(static_cast<size_t>(cout * cin)),
       bias(static_cast<size_t>(cout)), y(static_cast<size_t>(n * cout * l));
   for (size_t i = 0; i < x.size(); ++i) x[i] = float(conveq::counter_uniform(1, 1, i)) - 0.5f;
   for (size_t i = 0; i < w.size(); ++i) w[i] = float(conveq::counter_uniform(1, 2, i)) - 0.5f;
@@ -766,7 +769,7 @@ json section_direct(const Options& o, const std::vector<Shape>& shapes) {
     std::printf("direct loops %s: median, min, GFLOP/s\n", shape_name(s).c_str());
     std::vector<int> thread_counts{1};
     if (o.threads > 1) thread_counts.push_back(o.threads);
-    std::vector<std::vector<float>> first_outputs(names.size());
+    std::vector<Buffer> first_outputs(names.size());
     std::vector<double> first_reference;
     bool identical = true;
     for (const int threads : thread_counts) {
@@ -852,7 +855,7 @@ json section_sweep(const Options& o, const std::string& axis, const std::vector<
     Prepared naive2 = prepare("conv2d/naive", p, data, o.threads);
     conveq::ReferenceOutput reference;
     const int64_t n = p.batch, cin = p.in_channels, cout = p.out_channels, l = p.length();
-    std::vector<float> y(static_cast<size_t>(n * cout * l));
+    Buffer y(static_cast<size_t>(n * cout * l));
     auto direct = [&] {
       if (s.kernel != 1) return;  // a direct sgemm is the yardstick of pointwise shapes only
       for (int64_t b = 0; b < n; ++b) {
