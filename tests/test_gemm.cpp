@@ -2,6 +2,7 @@
 // a whole run through each provider.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "conv_tester.hpp"
@@ -149,6 +150,53 @@ TEST_CASE("gemm_with_bias adds the bias by every method, through every provider"
               }
             }
             REQUIRE(wrong == 0);
+          }
+        }
+      }
+    }
+  }
+  conveq::use_gemm_provider(GemmProvider::openblas, 2);
+}
+
+TEST_CASE("on random data the GEMM paths' bias methods give the same bits at any thread count",
+          "[gemm][bias][bits]") {
+  // The blocked method cuts C into blocks; dnnl_sgemm chooses its kernel (and so its order of
+  // summation) by a call's size and splits k between its threads for small m, so blocks
+  // whose size moved with the thread count would move bits (--check-determinism would see
+  // linear/gemm change). Every row must come out as from one whole single-threaded call of
+  // the same m. (Whether a row's bits depend on m itself, the batch, is dnnl_sgemm's own
+  // choice of kernel: rows of a 199-row call differed from the same rows in an 899-row call.)
+  using conveq::BiasAxis;
+  using conveq::BiasMethod;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal;
+  // oneDNN only: OpenBLAS's Haswell kernels themselves change bits with the thread count
+  // (docs/performance.md), and on OpenBLAS the paths prefill the bias instead.
+  for (GemmProvider provider : conveq::built_gemm_providers()) {
+    if (provider != GemmProvider::onednn) continue;
+    for (const int64_t n : {8, 128, 1000, 2048}) {
+      for (const int64_t m : {1, 2, 15, 16, 199, 257, 1025, 2050, 4099}) {
+        const int64_t k = n == 128 ? 1000 : 300;
+        std::vector<float> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(n * k)),
+            bias(static_cast<size_t>(n));
+        for (auto* v : {&a, &b, &bias})
+          for (auto& x : *v) x = normal(rng);
+        auto run = [&](BiasMethod method, int threads) {
+          conveq::use_gemm_provider(provider, threads);
+          std::vector<float> c(static_cast<size_t>(m * n), std::nanf(""));
+          // nn.Linear's call: X_cl (m x k) times W^T, a bias per column.
+          conveq::gemm_with_bias(false, true, m, n, k, a.data(), k, b.data(), k, bias.data(),
+                                 BiasAxis::per_column, c.data(), n, method);
+          return c;
+        };
+        const auto whole = run(BiasMethod::after, 1);
+        DYNAMIC_SECTION(conveq::to_string(provider) << " m " << m << " n " << n) {
+          for (const int threads : {1, 2}) {
+            const auto blocked = run(BiasMethod::automatic, threads);
+            int64_t differ = 0;
+            for (size_t i = 0; i < whole.size(); ++i) differ += whole[i] != blocked[i];
+            INFO(threads << " threads");
+            CHECK(differ == 0);
           }
         }
       }

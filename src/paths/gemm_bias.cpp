@@ -53,37 +53,42 @@ bool gemm_runs_per_thread() {
 // per-row bias, rows for a per-column one), each block's bias pass right after its GEMM while
 // the block is in cache. Where the provider allows it, each thread takes a contiguous share of
 // the blocks, so that no second pass over C and no GEMM-wide synchronisation is left.
+// The blocks lie on a grid fixed by the matrix alone, never by the thread count, and the last
+// one takes the remainder (so every block has at least `step` rows or columns, or is the whole
+// matrix): dnnl_sgemm chooses its kernel, and so its order of summation, by a call's size, and
+// a 1- or 2-row tail went to another kernel than the rest (measured: 122 of 128 elements of
+// such a row differed), which would make the bits depend on the threads and the batch.
 template <typename T>
 void blocked(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
              int64_t ldb, const T* bias, BiasAxis axis, T* c, int64_t ldc) {
   const bool row_blocks = axis == BiasAxis::per_column;
   const int64_t extent = row_blocks ? m : n, across = row_blocks ? n : m;
   const int64_t step = std::max<int64_t>(64, kBlockElements / std::max<int64_t>(1, across));
+  const int64_t blocks = std::max<int64_t>(1, extent / step);
   const bool per_thread = gemm_runs_per_thread<T>();
-  const auto blocks = [&](int64_t begin, int64_t end) {
-    for (int64_t s = begin; s < end; s += step) {
-      const int64_t size = std::min(step, end - s);
-      T* const block = row_blocks ? c + s * ldc : c + s;
+  const auto run_blocks = [&](int64_t first_block, int64_t end_block) {
+    for (int64_t block = first_block; block < end_block; ++block) {
+      const int64_t s = block * step, size = block + 1 == blocks ? extent - s : step;
+      T* const part = row_blocks ? c + s * ldc : c + s;
       if (row_blocks) {
-        gemm(ta, tb, size, n, k, ta ? a + s : a + s * lda, lda, b, ldb, false, block, ldc);
+        gemm(ta, tb, size, n, k, ta ? a + s : a + s * lda, lda, b, ldb, false, part, ldc);
       } else {
-        gemm(ta, tb, m, size, k, a, lda, tb ? b + s * ldb : b + s, ldb, false, block, ldc);
+        gemm(ta, tb, m, size, k, a, lda, tb ? b + s * ldb : b + s, ldb, false, part, ldc);
       }
       const int64_t rows = row_blocks ? size : m, cols = row_blocks ? n : size;
       if (bias == nullptr) continue;
       if (per_thread) {
-        add_bias_rows(block, 0, rows, cols, ldc, bias, axis);
+        add_bias_rows(part, 0, rows, cols, ldc, bias, axis);
       } else {
-        add_bias(block, rows, cols, ldc, bias, axis);
+        add_bias(part, rows, cols, ldc, bias, axis);
       }
     }
   };
   if (!per_thread) {
-    blocks(0, extent);
+    run_blocks(0, blocks);
     return;
   }
-  // Whole blocks per thread: a share that is not a multiple of the step ends in a short block.
-  parallel_for_near_gemm(extent, double((m * n + m * k) * int64_t(sizeof(T))), blocks);
+  parallel_gemms_near_gemm(blocks, double((m * n + m * k) * int64_t(sizeof(T))), run_blocks);
 }
 
 // With --accumulate same the bias is the first term of the rounded sums, as in the direct loops

@@ -37,4 +37,27 @@ void parallel_for_near_gemm(int64_t count, double bytes,
   parallel_for(count, threads, body);
 }
 
+void parallel_gemms_near_gemm(int64_t count, double bytes,
+                              const std::function<void(int64_t, int64_t)>& body) {
+  if (count <= 0) return;
+#ifdef CONVEQ_HAVE_ONEDNN
+  const int threads = current_gemm_threads();
+  if (current_gemm_provider() == GemmProvider::onednn &&
+      (bytes < kBytesPerExtraThread || threads <= 1)) {
+    struct OneThread {  // this thread's next regions, dnnl_sgemm's among them
+      explicit OneThread(int restore) : threads(restore) { omp_set_num_threads(1); }
+      ~OneThread() { omp_set_num_threads(threads); }
+      int threads;
+    } one_thread(threads);
+    body(0, count);
+    return;
+  }
+#endif
+  if (current_gemm_provider() != GemmProvider::onednn) {
+    body(0, count);
+    return;
+  }
+  parallel_for_near_gemm(count, bytes, body);
+}
+
 }  // namespace conveq

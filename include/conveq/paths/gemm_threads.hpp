@@ -15,4 +15,14 @@ namespace conveq {
 void parallel_for_near_gemm(int64_t count, double bytes,
                             const std::function<void(int64_t, int64_t)>& body);
 
+// Like parallel_for_near_gemm, for bodies that call gemm() on their own chunk: every gemm()
+// inside runs on one thread, whether the chunks run on the GEMM's threads or, below the size
+// where threads pay, one after the other on the calling thread. A GEMM's order of summation
+// may depend on its threads (dnnl_sgemm splits k between them for small m: 1,709 of 2,048
+// elements differed between 1 and 2 threads at m 16, k 1000), so this keeps the bits
+// independent of the thread count. oneDNN only (its dnnl_sgemm runs on one thread inside an
+// OpenMP region); other providers run the body on the calling thread unchanged.
+void parallel_gemms_near_gemm(int64_t count, double bytes,
+                              const std::function<void(int64_t, int64_t)>& body);
+
 }  // namespace conveq
