@@ -20,7 +20,7 @@ template <typename T>
 RanPath<T> prepare_path(Path<T>& path, const Problem& problem, const ConvData<T>& data,
                         int threads) {
   path.prepare(problem, data, threads);
-  return {&path, nan_output<T>(problem), {}, {}, path.backend()};
+  return {&path, nan_output<T>(problem), {}, {}, false, path.backend()};
 }
 
 template <typename T>

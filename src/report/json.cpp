@@ -54,6 +54,7 @@ nlohmann::json to_json(const Timing& t) {
                       {"repeats", t.repeats}, {"samples_ms", t.samples_ms}};
   // Absent, not zeros, where the host does not count it.
   if (!t.runqueue_wait_ms.empty()) j["runqueue_wait_ms"] = t.runqueue_wait_ms;
+  if (t.warm_before_each) j["warm_before_each"] = true;
   return j;
 }
 

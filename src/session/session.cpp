@@ -1,6 +1,7 @@
 #include "conveq/session/session.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -109,20 +110,37 @@ struct TimedReference {
   std::vector<double> samples_ms, runqueue_wait_ms;
 };
 
-Timing timing_of(const std::vector<double>& samples_ms,
-                 const std::vector<double>& runqueue_wait_ms) {
+Timing timing_of(const std::vector<double>& samples_ms, const std::vector<double>& runqueue_wait_ms,
+                 bool warm_before_each = false) {
   Timing t = summarize_timing(samples_ms);
   t.runqueue_wait_ms = recorded_waits(runqueue_wait_ms, samples_ms.size());
+  t.warm_before_each = warm_before_each;
   return t;
 }
 
-// Runs shorter than this are each timed right after an untimed run of the same path (when the
-// run has warm-up at all): with the path's own data in cache and its threads awake, as when it
-// is timed alone, whatever path or reference ran before it. Measured at (1, 64, 128, 4096):
+// Paths whose fastest warm-up run was shorter than this have each timed run right after an
+// untimed run of the same path (when the run has warm-up at all; the report says so per path,
+// timing.warm_before_each): with the path's own data in cache and its threads awake, as when
+// it is timed alone, whatever path or reference ran before it. Measured at (1, 64, 128, 4096):
 // without it, oneDNN's and the GEMM paths ran 1.08-1.21x their time alone inside a full run,
 // as each round's other paths and the reference evict their data. Longer runs stream their
 // data from memory either way.
 constexpr double kWarmBeforeEachMs = 10.0;
+// A first call may include a lazy set-up (the process's first dnnl_sgemm call JIT-compiles its
+// kernels: 20-30 ms): a path whose every warm-up run took at least kWarmBeforeEachMs but less
+// than this gets one more untimed run, and that one decides.
+constexpr double kLazySetUpMs = 50.0;
+
+// Times one untimed run of the path and notes whether it is short enough to be warmed before
+// each timed run.
+template <typename T>
+double warm_up_run(RanPath<T>& r) {
+  const double start = now_ms();
+  r.path->run(r.output.data());
+  const double took = now_ms() - start;
+  r.warm_before_each = r.warm_before_each || took < kWarmBeforeEachMs;
+  return took;
+}
 
 // One block: warm-up, then timed runs round robin, so that the machine's noise spreads evenly
 // over the block's paths; with_reference: the reference is timed in the same rounds.
@@ -130,14 +148,15 @@ template <typename T>
 void time_block(const std::vector<RanPath<T>*>& block, bool with_reference, const Problem& problem,
                 const ConvData<T>& data, const RunOptions& options, int threads,
                 ReferenceOutput& reference, TimedReference& timed) {
-  std::vector<bool> warm_before_each(block.size(), false);
+  std::vector<double> fastest(block.size(), std::numeric_limits<double>::infinity());
   for (int w = 0; w < options.warmup; ++w) {
     for (size_t i = 0; i < block.size(); ++i) {
-      const double start = now_ms();
-      block[i]->path->run(block[i]->output.data());
-      warm_before_each[i] = now_ms() - start < kWarmBeforeEachMs;
+      fastest[i] = std::min(fastest[i], warm_up_run(*block[i]));
     }
     if (with_reference) compute_reference(problem, data, threads, reference);
+  }
+  for (size_t i = 0; i < block.size(); ++i) {
+    if (!block[i]->warm_before_each && fastest[i] < kLazySetUpMs) warm_up_run(*block[i]);
   }
   // The run-queue wait, read between runs and never inside one (about 40 us a reading): the
   // reading after a run serves as the next run's reading before it too. Nothing comes between
@@ -150,9 +169,9 @@ void time_block(const std::vector<RanPath<T>*>& block, bool with_reference, cons
     return runqueue_wait_between(std::exchange(waited, now), now);
   };
   for (int rep = 0; rep < options.repeat; ++rep) {
-    for (size_t i = 0; i < block.size(); ++i) {
-      RanPath<T>& r = *block[i];
-      if (warm_before_each[i]) r.path->run(r.output.data());
+    for (auto* path : block) {
+      RanPath<T>& r = *path;
+      if (r.warm_before_each) r.path->run(r.output.data());
       const double start = now_ms();
       r.path->run(r.output.data());
       r.samples_ms.push_back(now_ms() - start);
@@ -201,8 +220,8 @@ std::vector<PathResult> path_results(const std::vector<RanPath<T>>& ran, const P
     const bool rank1 = r.path->is_rank1();
     results.push_back({r.path->name(), r.path->op(), r.path->algorithm(), g.input_shape(rank1),
                        g.weight_shape(rank1), g.output_shape(rank1),
-                       timing_of(r.samples_ms, r.runqueue_wait_ms), problem.flops(),
-                       count_nonfinite(r.output), r.backend});
+                       timing_of(r.samples_ms, r.runqueue_wait_ms, r.warm_before_each),
+                       problem.flops(), count_nonfinite(r.output), r.backend});
   }
   results.push_back({"reference", "reference", "direct_" + reference_accumulation(problem.dtype),
                      problem.input_shape(), problem.weight_shape(), problem.output_shape(),

@@ -15,6 +15,9 @@ struct Timing {
   // The process's run-queue wait around each sample (runqueue_wait.hpp), same length as
   // samples_ms; empty when the host does not count it.
   std::vector<double> runqueue_wait_ms;
+  // Each timed run came right after an untimed run of the same path (session.cpp: paths whose
+  // fastest warm-up run took under 10 ms), so the samples are of a path with its data in cache.
+  bool warm_before_each = false;
 };
 
 // A monotonic clock in milliseconds.

@@ -17,6 +17,7 @@ struct RanPath {
   AlignedTensor<T, 1> output;            // (N, Cout, OH, OW) flattened
   std::vector<double> samples_ms;        // one per timed run
   std::vector<double> runqueue_wait_ms;  // one per timed run, NaN where unavailable
+  bool warm_before_each = false;         // each timed run right after an untimed one
   // What the library chose when this run prepared it; kept here because the optional checks
   // prepare the path again, with other threads or another batch.
   std::optional<BackendInfo> backend;
