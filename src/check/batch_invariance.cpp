@@ -11,7 +11,7 @@ namespace {
 // Sample n of the batch as a batch of one, sharing the weight and bias.
 template <typename T>
 ConvData<T> sample_data(const ConvData<T>& data, int64_t n) {
-  return {xt::xtensor<T, 4>(xt::view(data.input, xt::range(n, n + 1))), data.weight, data.bias};
+  return {AlignedTensor<T, 4>(xt::view(data.input, xt::range(n, n + 1))), data.weight, data.bias};
 }
 
 }  // namespace

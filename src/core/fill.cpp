@@ -84,13 +84,14 @@ int64_t exact_fill_channel_stride(const Problem& p) {
 template <typename T>
 ConvData<T> allocate_data(const Problem& p) {
   ConvData<T> data;
-  data.input = xt::xtensor<T, 4>::from_shape(
+  data.input = AlignedTensor<T, 4>::from_shape(
       {static_cast<size_t>(p.batch), static_cast<size_t>(p.in_channels),
        static_cast<size_t>(p.height), static_cast<size_t>(p.width)});
-  data.weight = xt::xtensor<T, 4>::from_shape(
+  data.weight = AlignedTensor<T, 4>::from_shape(
       {static_cast<size_t>(p.out_channels), static_cast<size_t>(p.in_channels_per_group()),
        static_cast<size_t>(p.kernel_h), static_cast<size_t>(p.kernel_w)});
-  data.bias = xt::xtensor<T, 1>::from_shape({static_cast<size_t>(p.has_bias ? p.out_channels : 0)});
+  data.bias =
+      AlignedTensor<T, 1>::from_shape({static_cast<size_t>(p.has_bias ? p.out_channels : 0)});
   return data;
 }
 

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "conveq/core/aligned_vector.hpp"
 #include "conveq/paths/channels_last.hpp"
 #include "conveq/paths/path.hpp"
 #include "conveq/paths/registry.hpp"
@@ -132,7 +133,7 @@ class TorchPath final : public Path<T> {
   const conveq_torch_plugin* api_ = nullptr;
   void* call_ = nullptr;
   char error_[512] = {};
-  std::vector<T> input_cl_, output_cl_;  // linear's channels-last rows
+  AlignedVector<T> input_cl_, output_cl_;  // linear's channels-last rows
   std::optional<BackendInfo> backend_;
 };
 
