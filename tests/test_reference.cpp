@@ -5,6 +5,7 @@
 // missing.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "conveq/check/reference.hpp"
@@ -66,14 +67,17 @@ conveq::ReferenceOutput reference_of(const Problem& p, const ConvData<float>& d)
   return r;
 }
 
-// The scale is at least the exact sum (less the long double sum's own n 2^-64) and at most
-// what the widening allows: (1 + 2 (n + 2) 2^-24) of it, plus n 2^-150 for underflow.
+// The scale, times the bound's own inflation for a scale summed in float64 (bound.cpp:
+// 1 + gamma_n(2^-53), what covers the tiles summed again in float64), is at least the exact sum
+// (less the long double sum's own n 2^-64), and at most what the widening allows: (1 + 2 (n +
+// 2) 2^-24) of it, plus n 2^-150 for underflow.
 void check_scale_bounds(const Problem& p, const conveq::ReferenceOutput& r, const ExactScales& e) {
   const auto n = static_cast<long double>(p.in_channels * p.kernel_w + 1);
+  const long double inflation = 1 + n * 0x1p-53L / (1 - n * 0x1p-53L);
   int64_t below = 0, loose = 0;
   for (size_t i = 0; i < e.magnitude.size(); ++i) {
     const long double exact = e.magnitude[i], scale = r.scale(i);
-    below += scale < exact * (1 - n * 0x1p-63L);
+    below += scale * inflation < exact * (1 - n * 0x1p-63L);
     loose += scale > exact * (1 + 2 * (n + 2) * 0x1p-24L) + n * 0x1p-150L;
   }
   CHECK(below == 0);
@@ -84,6 +88,7 @@ void check_scale_bounds(const Problem& p, const conveq::ReferenceOutput& r, cons
 void check_l2_scales(const conveq::ReferenceOutput& r, const ExactScales& e) {
   for (size_t i = 0; i < e.squares.size(); ++i) {
     REQUIRE(std::isfinite(r.scale(i)));
+    REQUIRE(std::isfinite(r.l2_scale(i)));
     CHECK(r.l2_scale(i) == Approx(static_cast<double>(std::sqrt(e.squares[i]))).epsilon(1e-12));
   }
 }
@@ -93,8 +98,8 @@ void check_l2_scales(const conveq::ReferenceOutput& r, const ExactScales& e) {
 TEST_CASE("the float32 data's magnitude scale bounds the exact sum from above, tightly",
           "[reference][bound]") {
   // Random data: the float32 sum falls below the exact one at about half the outputs, so the
-  // widening is what keeps the scale above it.
-  const Problem p = problem_1d(96, 5, 700, 3);
+  // widening is what keeps the scale above it. 4,102 positions: two tiles of a row.
+  const Problem p = problem_1d(24, 3, 4102, 3);
   ConvData<float> d = conveq::allocate_data<float>(p);
   std::mt19937 rng(7);
   std::normal_distribution<float> normal;
@@ -139,6 +144,32 @@ TEST_CASE("scales that overflow float32 are summed again in float64", "[referenc
       const auto e = exact_scales(p, d);
       check_l2_scales(r, e);
       check_scale_bounds(p, r, e);
+    }
+  }
+}
+
+TEST_CASE("a NaN or an infinity in the input reaches exactly the outputs it touches",
+          "[reference]") {
+  // Kernel 3, no padding: input position 10 feeds outputs 8 to 10, position 30 outputs 28 to 30.
+  const Problem p = problem_1d(4, 2, 40, 3);
+  auto d = constant_data(p, 0.5f, 0.25f, 1.0f);
+  d.input(0, 1, 0, 10) = std::numeric_limits<float>::quiet_NaN();
+  d.input(0, 2, 0, 30) = std::numeric_limits<float>::infinity();
+  const auto r = reference_of(p, d);
+  for (int64_t o = 0; o < p.out_channels; ++o) {
+    for (int64_t l = 0; l < p.out_width(); ++l) {
+      const auto i = static_cast<size_t>(o * p.out_width() + l);
+      INFO("output channel " << o << ", position " << l);
+      if (l >= 8 && l <= 10) {
+        CHECK(std::isnan(r.value(i)));
+        CHECK(std::isnan(r.scale(i)));
+      } else if (l >= 28 && l <= 30) {
+        CHECK(std::isinf(r.value(i)));
+        CHECK(std::isinf(r.scale(i)));
+      } else {
+        CHECK(r.value(i) == 1.0 + 12 * 0.125);  // 4 channels x 3 taps x 0.5 x 0.25, + bias
+        CHECK(std::isfinite(r.scale(i)));
+      }
     }
   }
 }
