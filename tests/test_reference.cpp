@@ -53,6 +53,18 @@ ExactScales exact_scales(const Problem& p, const ConvData<float>& d) {
   return e;
 }
 
+// Standard normal input, weight and bias from a seeded generator.
+template <typename T>
+ConvData<T> normal_data(const Problem& p, unsigned seed) {
+  ConvData<T> d = conveq::allocate_data<T>(p);
+  std::mt19937 rng(seed);
+  std::normal_distribution<T> normal;
+  for (auto* tensor : {&d.input, &d.weight})
+    for (auto& v : *tensor) v = normal(rng);
+  for (auto& v : d.bias) v = normal(rng);
+  return d;
+}
+
 ConvData<float> constant_data(const Problem& p, float x, float w, float b) {
   ConvData<float> d = conveq::allocate_data<float>(p);
   std::fill(d.input.begin(), d.input.end(), x);
@@ -100,12 +112,7 @@ TEST_CASE("the float32 data's magnitude scale bounds the exact sum from above, t
   // Random data: the float32 sum falls below the exact one at about half the outputs, so the
   // widening is what keeps the scale above it. 4,102 positions: two tiles of a row.
   const Problem p = problem_1d(24, 3, 4102, 3);
-  ConvData<float> d = conveq::allocate_data<float>(p);
-  std::mt19937 rng(7);
-  std::normal_distribution<float> normal;
-  for (auto& v : d.input) v = normal(rng);
-  for (auto& v : d.weight) v = normal(rng);
-  for (auto& v : d.bias) v = normal(rng);
+  const auto d = normal_data<float>(p, 7);
   const auto r = reference_of(p, d);
   check_scale_bounds(p, r, exact_scales(p, d));
 }
@@ -171,5 +178,93 @@ TEST_CASE("a NaN or an infinity in the input reaches exactly the outputs it touc
         CHECK(std::isfinite(r.scale(i)));
       }
     }
+  }
+}
+
+namespace {
+
+// Sums of float64 data computed here in binary128 (__float128, 113-bit significand): every
+// product of two doubles is exact, every sum off by at most n 2^-113 of the magnitude.
+struct ExactFloat64 {
+  std::vector<__float128> value, magnitude;
+};
+
+__float128 magnitude_of(__float128 v) {
+  return v < 0 ? -v : v;
+}
+
+ExactFloat64 exact_float64(const Problem& p, const ConvData<double>& d) {
+  ExactFloat64 e;
+  for (int64_t o = 0; o < p.out_channels; ++o) {
+    for (int64_t l = 0; l < p.out_width(); ++l) {
+      __float128 v = d.bias(o), m = magnitude_of(v);
+      for (int64_t c = 0; c < p.in_channels; ++c) {
+        for (int64_t j = 0; j < p.kernel_w; ++j) {
+          const __float128 product =
+              static_cast<__float128>(d.weight(o, c, 0, j)) * d.input(0, c, 0, l + j);
+          v += product;
+          m += magnitude_of(product);
+        }
+      }
+      e.value.push_back(v);
+      e.magnitude.push_back(m);
+    }
+  }
+  return e;
+}
+
+conveq::ReferenceOutput reference_of(const Problem& p, const ConvData<double>& d) {
+  conveq::ReferenceOutput r;
+  conveq::compute_reference(p, d, 2, r);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("float64 data is summed as double-doubles: within the bound, and exact past long double",
+          "[reference][float64]") {
+  SECTION("random data: value within 2^-53 |exact| + gamma_n(2^-64) sum|wx|, scale above") {
+    const Problem p = problem_1d(40, 3, 900, 3);
+    const auto d = normal_data<double>(p, 11);
+    const auto r = reference_of(p, d);
+    const auto e = exact_float64(p, d);
+    const auto n = static_cast<double>(p.in_channels * p.kernel_w + 1);
+    int64_t outside = 0, below = 0, loose = 0;
+    for (size_t i = 0; i < e.value.size(); ++i) {
+      const auto exact = static_cast<double>(e.value[i]);
+      const auto magnitude = static_cast<double>(e.magnitude[i]);
+      const double error = std::abs(r.value(i) - exact);  // exact rounded: half an ulp more
+      outside += error > 0x1p-52 * std::abs(exact) + n * 0x1p-64 * magnitude;
+      below += r.scale(i) < magnitude;
+      loose += r.scale(i) > magnitude * (1 + 2 * (n + 2) * 0x1p-53);
+    }
+    CHECK(outside == 0);
+    CHECK(below == 0);
+    CHECK(loose == 0);
+  }
+  SECTION("2^70 + 1 - 2^70: long double's 64 bits lose the 1, a double-double keeps it") {
+    // If the compiler fused or reassociated TwoSum's additions, the 1 would be lost too.
+    const Problem p = problem_1d(1, 1, 3, 3);
+    ConvData<double> d = conveq::allocate_data<double>(p);
+    d.input(0, 0, 0, 0) = 0x1p70;
+    d.input(0, 0, 0, 1) = 1;
+    d.input(0, 0, 0, 2) = -0x1p70;
+    std::fill(d.weight.begin(), d.weight.end(), 1.0);
+    d.bias(0) = 0;
+    CHECK(reference_of(p, d).value(0) == 1.0);
+  }
+  SECTION("products that overflow float64 are summed again in long double") {
+    // 2^600 * 2^500 = 2^1100: infinite in float64, so the double-double is NaN; in long double
+    // the two products cancel exactly and the third channel's 1 * 1 is left.
+    const Problem p = problem_1d(3, 1, 4, 1);
+    ConvData<double> d = conveq::allocate_data<double>(p);
+    std::fill(d.input.begin(), d.input.end(), 0x1p600);
+    for (int64_t l = 0; l < 4; ++l) d.input(0, 2, 0, l) = 1;
+    d.weight(0, 0, 0, 0) = 0x1p500;
+    d.weight(0, 1, 0, 0) = -0x1p500;
+    d.weight(0, 2, 0, 0) = 1;
+    d.bias(0) = 0;
+    const auto r = reference_of(p, d);
+    for (size_t i = 0; i < 4; ++i) CHECK(r.value(i) == 1.0);
   }
 }

@@ -16,11 +16,11 @@ bool stored_after_sum(const Problem& p) {
   return p.accumulation_dtype() != p.dtype;
 }
 
-// A scale summed in the reference's accumulator (long double for float64 problems; float64 for
-// the tiles of float32 problems whose float32 sums overflowed or underflowed) may come out below
-// the exact one by its rounding: inflate by that, so that it can never make the bound too tight.
-// (The float32 scale sums, check/reference.cpp, are already widened into upper bounds; for
-// them the factor, 1 + gamma_n(2^-53), is 1e-10 at most.)
+// A scale summed in the reference's wider accumulator (the tiles whose fast sums overflowed or
+// underflowed: float64 for float32 data, long double for float64 data) may come out below the
+// exact one by its rounding: inflate by that, so that it can never make the bound too tight.
+// (The fast route's scale sums, check/reference.cpp, are already widened into upper bounds;
+// for them the factor is 1e-10 at most.)
 double scale_inflation(const Problem& p) {
   return 1.0 + gamma(output_sum_terms(p), reference_unit_roundoff(p.dtype));
 }

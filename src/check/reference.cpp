@@ -1,10 +1,11 @@
-// reference: the convolution by its definition, summed in a wider type, with the
-// magnitude scale of each output (sum |w||x| + |b|, the rounding bound's yardstick) and its l2
-// scale (sqrt(sum (w x)^2 + b^2), the effective precision's yardstick). For float32 data the
-// two scales are summed in float32 (twice the vector width of the value's float64 sum: 0.79x the
-// time) and the magnitude made a rigorous upper bound afterwards (upper_magnitude_bound);
-// a tile where a float32 scale overflows, or a square sum underflows, is summed again with
-// every sum in float64. Threads split (sample,
+// reference: the convolution by its definition, summed more precisely than the data's type,
+// with the magnitude scale of each output (sum |w||x| + |b|, the rounding bound's yardstick)
+// and its l2 scale (sqrt(sum (w x)^2 + b^2), the effective precision's yardstick).
+// The fast route, tile by tile: the value in float64 for float32 data, as a double-double for
+// float64 data; the two scales in the data's own type (vectorised, twice as wide for float32),
+// the magnitude widened into a rigorous upper bound afterwards (upper_magnitude_bound).
+// A tile whose fast sums overflow, underflow or are not finite is summed again with every sum
+// in the wider accumulator (float64, or long double for float64 data). Threads split (sample,
 // output channel) planes; every output is summed by one thread in one fixed order (bias, then
 // channel, row tap, column tap), so the result does not depend on the thread count.
 #include "conveq/check/reference.hpp"
@@ -22,13 +23,40 @@
 namespace conveq {
 namespace {
 
-// float32 problems accumulate in double; float64 problems in long double (64-bit mantissa
-// on x86-64), so the reference stays much more accurate than what it judges.
+// float32 problems accumulate in double; float64 problems in double-doubles
+// (add_products_compensated), or in long double (64-bit mantissa on x86-64) for the tiles
+// those cannot sum exactly enough, so the reference stays much more accurate than what it
+// judges. Accumulator is the wider type of the tiles summed again.
 template <typename T>
 using Accumulator = std::conditional_t<std::is_same_v<T, float>, double, long double>;
-// The scales' sums: float32 for float32 data, the accumulator otherwise.
+// The fast route's scale sums: in the data's own type (float32 sums for float32 data, twice the
+// vector width of the float64 value sums; float64 sums beside the double-double value for
+// float64 data, vectorised where long double is not).
 template <typename T>
-using FastScaleSum = std::conditional_t<std::is_same_v<T, float>, float, Accumulator<T>>;
+using FastScaleSum = T;
+
+// The fast route's limits per data type: its scale sums' unit roundoff and a product's largest
+// absolute rounding error below the normal range (half the smallest subnormal), the most
+// terms it takes, the smallest sum of squares it trusts (below it, underflow has eaten more
+// than n 2^-49 of it), and the smallest magnitude (float64: below 2^-1000 a product's TwoProduct
+// error may underflow, and a tile is summed in long double instead).
+template <typename T>
+struct FastRoute;
+template <>
+struct FastRoute<float> {
+  static constexpr double unit_roundoff = 0x1p-24, underflow_error = 0x1p-150;
+  static constexpr int64_t max_terms = int64_t{1} << 22;
+  static constexpr float min_square = 0x1p-100f, min_magnitude = 0;
+};
+template <>
+struct FastRoute<double> {
+  // A product's underflow error is at most half a subnormal step, 2^-1075: a whole one here,
+  // as 2^-1075 is not a double.
+  static constexpr double unit_roundoff = 0x1p-53, underflow_error = 0x1p-1074;
+  // gamma_n(2^-53)^2 <= gamma_n(2^-64) up to n = 2^42 (compensated_sums below).
+  static constexpr int64_t max_terms = int64_t{1} << 40;
+  static constexpr double min_square = 0x1p-900, min_magnitude = 0x1p-1000;
+};
 
 // Output positions per tile: each tile collects its taps again, so long tiles pay that less
 // often; for float32 data 4,096 ran 0.86x the time of 512 at (8, 256, 256, 4096, k 3), its sums
@@ -76,14 +104,52 @@ void add_products(Acc* __restrict sum, S* __restrict magnitude, S* __restrict sq
   }
 }
 
+// float64 data's value sums as double-doubles, high + low (Ogita, Rump and Oishi's Dot2,
+// SIAM J. Sci. Comput. 26(6), 2005): TwoProduct by FMA gives each product's rounding error e
+// exactly, TwoSum each addition's error exactly, and low sums both. Their bound,
+// |fl(high + low) - exact| <= 2^-53 |exact| + gamma_n(2^-53)^2 sum |w x|, keeps the reference
+// within long double's gamma_n(2^-64) sum |w x| (the bound's u_ref) for n <= 2^42, and the
+// 2^-53 |exact| is the rounding into the stored double that the bound already counts. Exact
+// only without overflow and with products above 2^-969 or so: the caller sums a tile again in
+// long double where its results are not finite or its magnitudes are below 2^-1000. The
+// magnitude and the sum of squares run beside it in float64. 8x the speed of long double here.
+// No contraction can merge TwoSum's additions with the product: p has uses (fabs, fma) that
+// are not additions, so g++ does not fuse it; tests/test_reference.cpp checks an exact result
+// that a fused or reassociated sum would miss.
+template <int64_t Stride, int count>
+void add_products_compensated(double* __restrict high, double* __restrict low,
+                              double* __restrict magnitude, double* __restrict square, int64_t n,
+                              int64_t stride, const double* const (&x)[count],
+                              const double (&w)[count]) {
+  const int64_t s = Stride > 0 ? Stride : stride;
+  for (int64_t k = 0; k < n; ++k) {
+    double hi = high[k], lo = low[k], size = magnitude[k], sum_squares = square[k];
+    for (int t = 0; t < count; ++t) {
+      const double xv = x[t][k * s];
+      const double product = w[t] * xv;
+      const double product_error = std::fma(w[t], xv, -product);
+      const double sum = hi + product;  // TwoSum(hi, product): sum + sum_error = hi + product
+      const double z = sum - hi;
+      const double sum_error = (hi - (sum - z)) + (product - z);
+      hi = sum;
+      lo += sum_error + product_error;
+      size += std::abs(product);
+      sum_squares = std::fma(product, product, sum_squares);
+    }
+    high[k] = hi;
+    low[k] = lo;
+    magnitude[k] = size;
+    square[k] = sum_squares;
+  }
+}
+
 // Adds taps[0..count) onto outputs [begin, end) of the tile, tap after tap for every output:
 // the same sums, in the same order, as one pass per tap, with 1/count of the loads and
 // stores of the tile. Unit stride gets its own loop so that it vectorises. For float32
 // data the products are exact in double, so contraction into FMA cannot change the result.
 template <int64_t Stride, int count, typename T, typename Acc, typename S>
-void add_taps(const TileSums<Acc, S>& tile, const Tap<T, Acc>* taps, int64_t stride, int64_t begin,
-              int64_t end) {
-  if (begin >= end) return;
+void add_taps_at(const TileSums<Acc, S>& tile, const Tap<T, Acc>* taps, int64_t stride,
+                 int64_t begin, int64_t end) {
   const int64_t s = Stride > 0 ? Stride : stride;
   // Locals, so that the stores to sum (also Acc) cannot alias the weights; x[t] points at
   // output `begin`'s input element, inside the row because every tap covers [begin, end).
@@ -99,13 +165,36 @@ void add_taps(const TileSums<Acc, S>& tile, const Tap<T, Acc>* taps, int64_t str
                               end - begin, s, x, w, w_scale);
 }
 
-template <int count, typename T, typename Acc, typename S>
-void add_taps(const TileSums<Acc, S>& tile, const Tap<T, Acc>* taps, int64_t stride, int64_t begin,
-              int64_t end) {
+// A float64 tile summed as double-doubles (add_products_compensated).
+struct CompensatedTile {
+  double* high;
+  double* low;
+  double* magnitude;
+  double* square;
+};
+
+template <int64_t Stride, int count, typename Acc>
+void add_taps_at(const CompensatedTile& tile, const Tap<double, Acc>* taps, int64_t stride,
+                 int64_t begin, int64_t end) {
+  const int64_t s = Stride > 0 ? Stride : stride;
+  const double* x[count];
+  double w[count];  // exact: the weights are float64
+  for (int t = 0; t < count; ++t) {
+    x[t] = taps[t].row + taps[t].offset + begin * s;
+    w[t] = static_cast<double>(taps[t].w);
+  }
+  add_products_compensated<Stride, count>(tile.high + begin, tile.low + begin,
+                                          tile.magnitude + begin, tile.square + begin, end - begin,
+                                          s, x, w);
+}
+
+template <int count, typename Tile, typename TapT>
+void add_taps(const Tile& tile, const TapT* taps, int64_t stride, int64_t begin, int64_t end) {
+  if (begin >= end) return;
   if (stride == 1) {
-    add_taps<1, count>(tile, taps, stride, begin, end);
+    add_taps_at<1, count>(tile, taps, stride, begin, end);
   } else {
-    add_taps<0, count>(tile, taps, stride, begin, end);
+    add_taps_at<0, count>(tile, taps, stride, begin, end);
   }
 }
 
@@ -115,11 +204,10 @@ constexpr int kReferenceTapGroup = 8;
 
 // Adds every tap, in order, onto the tile: groups of taps share one pass over the outputs
 // they all cover (taps.hpp), and every output sees exactly its taps in (channel, tap) order.
-template <typename T, typename Acc, typename S>
-void add_all_taps(const TileSums<Acc, S>& tile, const std::vector<Tap<T, Acc>>& taps,
-                  int64_t stride) {
+template <typename Tile, typename TapT>
+void add_all_taps(const Tile& tile, const std::vector<TapT>& taps, int64_t stride) {
   add_taps_in_groups<kReferenceTapGroup>(
-      taps, 1, [&](auto count, const Tap<T, Acc>* run, int64_t, int64_t begin, int64_t end) {
+      taps, 1, [&](auto count, const TapT* run, int64_t, int64_t begin, int64_t end) {
         add_taps<decltype(count)::value>(tile, run, stride, begin, end);
       });
 }
@@ -133,14 +221,18 @@ class ReferencePlanes {
   using Acc = Accumulator<T>;
   using Fast = FastScaleSum<T>;
 
-  // One thread's tile sums and its tap list, reused from tile to tile: the scales in Fast, and
-  // in Acc for a tile summed again.
+  static constexpr bool kCompensated = std::is_same_v<T, double>;
+
+  // One thread's tile sums and its tap list, reused from tile to tile: the fast route's (its
+  // scales in Fast; for float64 data its value as high + low), and the accumulator's for a tile
+  // summed again.
   struct Scratch {
     explicit Scratch(size_t max_taps) { taps.reserve(max_taps); }
     // Arrays of one object (on the heap: 160 KiB in long double), so that the compiler
     // knows them apart; vectors' separate buffers would need alias checks it gives up on.
     std::array<Acc, kTile<T>> sum, magnitude, square;
     std::array<Fast, kTile<T>> fast_magnitude, fast_square;
+    std::array<double, kCompensated ? kTile<T> : 1> high, low;
     std::vector<Tap<T, Acc>> taps;
   };
 
@@ -158,9 +250,10 @@ class ReferencePlanes {
         cin_g_(p.in_channels_per_group()),
         taps_per_channel_(p.kernel_h * p.kernel_w),
         terms_(cin_g_ * taps_per_channel_ + 1),
-        fast_scales_(!std::is_same_v<Fast, Acc> && terms_ <= kMaxFastTerms),
-        underflow_slack_(static_cast<double>(terms_) * 0x1p-150),
-        rounding_inflation_(1.0 / (1.0 - static_cast<double>(terms_ + 2) * 0x1p-24)),
+        fast_route_(terms_ <= FastRoute<T>::max_terms),
+        underflow_slack_(static_cast<double>(terms_) * FastRoute<T>::underflow_error),
+        rounding_inflation_(1.0 /
+                            (1.0 - static_cast<double>(terms_ + 2) * FastRoute<T>::unit_roundoff)),
         ox_first_(static_cast<size_t>(p.kernel_w)),
         ox_last_(static_cast<size_t>(p.kernel_w)) {
     for (int64_t j = 0; j < p.kernel_w; ++j) {
@@ -182,18 +275,7 @@ class ReferencePlanes {
         const int64_t count = std::min(ow_, t0 + kTile<T>) - t0,
                       at = plane * oh_ * ow_ + oy * ow_ + t0;
         collect_taps(x_group, w_out, oy, t0, t0 + count, scratch.taps);
-        if (fast_scales_) {
-          sum_tile(b, count, scratch.taps, scratch.sum, scratch.fast_magnitude,
-                   scratch.fast_square);
-          if (fast_scales_usable(scratch, count)) {
-            for (int64_t k = 0; k < count; ++k) {
-              value_[at + k] = static_cast<double>(scratch.sum[k]);
-              scale_[at + k] = upper_magnitude_bound(scratch.fast_magnitude[k]);
-              l2_[at + k] = std::sqrt(static_cast<double>(scratch.fast_square[k]));
-            }
-            continue;
-          }
-        }
+        if (fast_route_ && fast_tile(b, count, scratch, at)) continue;
         sum_tile(b, count, scratch.taps, scratch.sum, scratch.magnitude, scratch.square);
         for (int64_t k = 0; k < count; ++k) {
           value_[at + k] = static_cast<double>(scratch.sum[k]);
@@ -205,11 +287,33 @@ class ReferencePlanes {
   }
 
  private:
-  // The float32 scale sums stay below 2^-24 (n + 2) < 1/2 of relative error up to here.
-  static constexpr int64_t kMaxFastTerms = int64_t{1} << 22;
-  // Square sums below this have lost more than n 2^-49 of their size to underflow (float32's
-  // smallest subnormal is 2^-149); such a tile is summed again in float64.
-  static constexpr Fast kMinFastSquare = Fast(0x1p-100);
+  // The tile by the fast route, its results written from `at` on; false (nothing written) where
+  // they cannot stand for the accumulator's, and the caller sums the tile again.
+  bool fast_tile(Acc b, int64_t count, Scratch& scratch, int64_t at) const {
+    if constexpr (kCompensated) {
+      const auto bias = static_cast<double>(b);  // exact: the bias is float64
+      std::fill_n(scratch.high.begin(), count, bias);
+      std::fill_n(scratch.low.begin(), count, 0.0);
+      std::fill_n(scratch.fast_magnitude.begin(), count, std::abs(bias));
+      std::fill_n(scratch.fast_square.begin(), count, bias * bias);
+      add_all_taps(CompensatedTile{scratch.high.data(), scratch.low.data(),
+                                   scratch.fast_magnitude.data(), scratch.fast_square.data()},
+                   scratch.taps, p_.stride_w);
+    } else {
+      sum_tile(b, count, scratch.taps, scratch.sum, scratch.fast_magnitude, scratch.fast_square);
+    }
+    if (!fast_tile_usable(scratch, count)) return false;
+    for (int64_t k = 0; k < count; ++k) {
+      if constexpr (kCompensated) {
+        value_[at + k] = scratch.high[k] + scratch.low[k];
+      } else {
+        value_[at + k] = static_cast<double>(scratch.sum[k]);
+      }
+      scale_[at + k] = upper_magnitude_bound(scratch.fast_magnitude[k]);
+      l2_[at + k] = std::sqrt(static_cast<double>(scratch.fast_square[k]));
+    }
+    return true;
+  }
 
   // Sums the tile's taps onto the bias, the scales in S.
   template <typename S>
@@ -219,25 +323,33 @@ class ReferencePlanes {
     std::fill_n(sum.begin(), count, b);
     std::fill_n(magnitude.begin(), count, static_cast<S>(std::abs(b)));
     std::fill_n(square.begin(), count, static_cast<S>(b) * static_cast<S>(b));
-    add_all_taps<T, Acc, S>({sum.data(), magnitude.data(), square.data()}, taps, p_.stride_w);
+    add_all_taps(TileSums<Acc, S>{sum.data(), magnitude.data(), square.data()}, taps, p_.stride_w);
   }
 
-  // The float32 scales stand for the float64 ones unless one overflowed (finite data whose
-  // float64 sums are finite) or a square sum underflowed where the magnitude did not.
-  bool fast_scales_usable(const Scratch& scratch, int64_t count) const {
+  // The fast route's results stand for the accumulator's unless a sum overflowed (finite data
+  // whose wider sums are finite), a sum of squares underflowed where the magnitude did not, or
+  // (float64) a double-double is not finite or its products may have underflowed.
+  bool fast_tile_usable(const Scratch& scratch, int64_t count) const {
+    using Limits = FastRoute<T>;
     for (int64_t k = 0; k < count; ++k) {
       const Fast m = scratch.fast_magnitude[k], q = scratch.fast_square[k];
-      if (std::isinf(m) || std::isinf(q) || (m > 0 && !(q >= kMinFastSquare))) return false;
+      if (std::isinf(m) || std::isinf(q) || (m > 0 && !(q >= Limits::min_square))) return false;
+      if constexpr (kCompensated) {
+        if (!(m >= Limits::min_magnitude) || !std::isfinite(scratch.high[k]) ||
+            !std::isfinite(scratch.low[k])) {
+          return false;
+        }
+      }
     }
     return true;
   }
 
-  // An upper bound of the exact sum |w||x| + |b| from its float32 sum s of n = terms_ terms:
-  // each product is rounded with a relative error <= u = 2^-24 or, below float32's normal
-  // range, an absolute one <= 2^-150, and each addition of non-negative terms with a relative
-  // error <= u (sums that underflow are exact), so s >= (1 - u)^n exact - n 2^-150, and
-  // exact <= (s + n 2^-150) / (1 - n u). One more u in the divisor covers the float64 roundings
-  // of this line and of the divisor's reciprocal.
+  // An upper bound of the exact sum |w||x| + |b| from its sum s of n = terms_ terms in the
+  // data's type (u = 2^-24 for float32, 2^-53 for float64; h half its smallest subnormal): each
+  // product is rounded with a relative error <= u or, below the normal range, an absolute one
+  // <= h, and each addition of non-negative terms with a relative error <= u (sums that
+  // underflow are exact), so s >= (1 - u)^n exact - n h, and exact <= (s + n h) / (1 - n u).
+  // One more u in the divisor covers the float64 roundings of this line and of the reciprocal.
   double upper_magnitude_bound(Fast s) const {
     return (static_cast<double>(s) + underflow_slack_) * rounding_inflation_;
   }
@@ -272,15 +384,15 @@ class ReferencePlanes {
   double* l2_;
   int64_t oh_, ow_, cin_g_, taps_per_channel_;
   int64_t terms_;  // terms of every output's sum: its taps and the bias
-  bool fast_scales_;
-  double underflow_slack_, rounding_inflation_;  // upper_magnitude_bound's n 2^-150, 1/(1 - n u)
+  bool fast_route_;
+  double underflow_slack_, rounding_inflation_;  // upper_magnitude_bound's n h, 1/(1 - n u)
   std::vector<int64_t> ox_first_, ox_last_;      // valid output columns of each column tap
 };
 
 }  // namespace
 
 std::string reference_accumulation(DType dtype) {
-  return dtype == DType::float64 ? "long double" : "float64";
+  return dtype == DType::float64 ? "double-double" : "float64";
 }
 
 double reference_unit_roundoff(DType dtype) {
