@@ -60,8 +60,9 @@ struct FastRoute<double> {
 
 // Output positions per tile: each tile collects its taps again, so long tiles pay that less
 // often; for float32 data 4,096 ran 0.86x the time of 512 at (8, 256, 256, 4096, k 3), its sums
-// (80 KiB) in L2 while every (channel, tap) adds onto them. Long double sums (float64 data) are
-// three times that size per position and ran 1.45x slower in such tiles: 512 for them.
+// (80 KiB) in L2 while every (channel, tap) adds onto them. Float64 data: its long double
+// sums ran 1.45x slower in such tiles, its double-doubles no faster (9.1 ms either way at
+// (1, 64, 128, 4096, k 3)): 512, a quarter of the scratch.
 template <typename T>
 constexpr int64_t kTile = std::is_same_v<T, float> ? 4096 : 512;
 
