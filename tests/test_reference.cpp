@@ -1,8 +1,8 @@
-// The reference's scales against sums computed here term by term in long double. For float32
-// data the reference sums the magnitude scale in float32 and widens it into an upper bound of
-// the exact sum |w||x| + |b|; tiles whose float32 sums overflow, or whose sums of squares
-// underflow, are summed again in float64. Each case below fails if one of those steps is
-// missing.
+// The reference's sums against sums computed here term by term in long double (float32 data)
+// or binary128 (float64 data). The reference sums the magnitude scale in the data's own type
+// and widens it into an upper bound of the exact sum |w||x| + |b|; float64 data's values are
+// double-doubles; tiles whose fast sums overflow, underflow or are not finite are summed again
+// in the wider type. Each case below fails if one of those steps is missing.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -243,7 +243,7 @@ TEST_CASE("float64 data is summed as double-doubles: within the bound, and exact
     CHECK(loose == 0);
   }
   SECTION("2^70 + 1 - 2^70: long double's 64 bits lose the 1, a double-double keeps it") {
-    // If the compiler fused or reassociated TwoSum's additions, the 1 would be lost too.
+    // Without the low part, or with TwoSum's additions reassociated, the 1 would be lost too.
     const Problem p = problem_1d(1, 1, 3, 3);
     ConvData<double> d = conveq::allocate_data<double>(p);
     d.input(0, 0, 0, 0) = 0x1p70;
@@ -252,6 +252,18 @@ TEST_CASE("float64 data is summed as double-doubles: within the bound, and exact
     std::fill(d.weight.begin(), d.weight.end(), 1.0);
     d.bias(0) = 0;
     CHECK(reference_of(p, d).value(0) == 1.0);
+  }
+  SECTION("products that may underflow float64 are summed in long double") {
+    // 0.75 * 2^-1074 rounds up to 2^-1074 in float64 and its error underflows to 0: summed as
+    // double-doubles the four products would give 4 * 2^-1074; the exact sum is 3 * 2^-1074.
+    const Problem p = problem_1d(4, 1, 2, 1);
+    ConvData<double> d = conveq::allocate_data<double>(p);
+    std::fill(d.input.begin(), d.input.end(), std::numeric_limits<double>::denorm_min());
+    std::fill(d.weight.begin(), d.weight.end(), 0.75);
+    d.bias(0) = 0;
+    const auto r = reference_of(p, d);
+    for (size_t i = 0; i < 2; ++i)
+      CHECK(r.value(i) == 3 * std::numeric_limits<double>::denorm_min());
   }
   SECTION("products that overflow float64 are summed again in long double") {
     // 2^600 * 2^500 = 2^1100: infinite in float64, so the double-double is NaN; in long double

@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "conveq/check/compensated_sum.hpp"
 #include "conveq/core/parallel.hpp"
 #include "conveq/paths/taps.hpp"
 
@@ -53,7 +54,8 @@ struct FastRoute<double> {
   // A product's underflow error is at most half a subnormal step, 2^-1075: a whole one here,
   // as 2^-1075 is not a double.
   static constexpr double unit_roundoff = 0x1p-53, underflow_error = 0x1p-1074;
-  // gamma_n(2^-53)^2 <= gamma_n(2^-64) up to n = 2^42 (compensated_sums below).
+  // gamma_n(2^-53)^2 + 2^-106 stays below gamma_n(2^-64), with room, up to here
+  // (check/compensated_sum.hpp).
   static constexpr int64_t max_terms = int64_t{1} << 40;
   static constexpr double min_square = 0x1p-900, min_magnitude = 0x1p-1000;
 };
@@ -100,45 +102,6 @@ void add_products(Acc* __restrict sum, S* __restrict magnitude, S* __restrict sq
       sum_squares += product * product;
     }
     sum[k] = total;
-    magnitude[k] = size;
-    square[k] = sum_squares;
-  }
-}
-
-// float64 data's value sums as double-doubles, high + low (Ogita, Rump and Oishi's Dot2,
-// SIAM J. Sci. Comput. 26(6), 2005): TwoProduct by FMA gives each product's rounding error e
-// exactly, TwoSum each addition's error exactly, and low sums both. Their bound,
-// |fl(high + low) - exact| <= 2^-53 |exact| + gamma_n(2^-53)^2 sum |w x|, keeps the reference
-// within long double's gamma_n(2^-64) sum |w x| (the bound's u_ref) for n <= 2^42, and the
-// 2^-53 |exact| is the rounding into the stored double that the bound already counts. Exact
-// only without overflow and with products above 2^-969 or so: the caller sums a tile again in
-// long double where its results are not finite or its magnitudes are below 2^-1000. The
-// magnitude and the sum of squares run beside it in float64. 8x the speed of long double here.
-// No contraction can merge TwoSum's additions with the product: p has uses (fabs, fma) that
-// are not additions, so g++ does not fuse it; tests/test_reference.cpp checks an exact result
-// that a fused or reassociated sum would miss.
-template <int64_t Stride, int count>
-void add_products_compensated(double* __restrict high, double* __restrict low,
-                              double* __restrict magnitude, double* __restrict square, int64_t n,
-                              int64_t stride, const double* const (&x)[count],
-                              const double (&w)[count]) {
-  const int64_t s = Stride > 0 ? Stride : stride;
-  for (int64_t k = 0; k < n; ++k) {
-    double hi = high[k], lo = low[k], size = magnitude[k], sum_squares = square[k];
-    for (int t = 0; t < count; ++t) {
-      const double xv = x[t][k * s];
-      const double product = w[t] * xv;
-      const double product_error = std::fma(w[t], xv, -product);
-      const double sum = hi + product;  // TwoSum(hi, product): sum + sum_error = hi + product
-      const double z = sum - hi;
-      const double sum_error = (hi - (sum - z)) + (product - z);
-      hi = sum;
-      lo += sum_error + product_error;
-      size += std::abs(product);
-      sum_squares = std::fma(product, product, sum_squares);
-    }
-    high[k] = hi;
-    low[k] = lo;
     magnitude[k] = size;
     square[k] = sum_squares;
   }
@@ -202,6 +165,7 @@ void add_taps(const Tile& tile, const TapT* taps, int64_t stride, int64_t begin,
 // Taps per shared pass over the tile: with three sums per output (value, magnitude, square)
 // the tile's loads and stores weigh more than in the paths, so the reference groups more taps.
 constexpr int kReferenceTapGroup = 8;
+static_assert(kReferenceTapGroup == 8, "check/compensated_sum.cpp instantiates runs of 1 and 8");
 
 // Adds every tap, in order, onto the tile: groups of taps share one pass over the outputs
 // they all cover (taps.hpp), and every output sees exactly its taps in (channel, tap) order.
@@ -254,7 +218,7 @@ class ReferencePlanes {
         fast_route_(terms_ <= FastRoute<T>::max_terms),
         underflow_slack_(static_cast<double>(terms_) * FastRoute<T>::underflow_error),
         rounding_inflation_(1.0 /
-                            (1.0 - static_cast<double>(terms_ + 2) * FastRoute<T>::unit_roundoff)),
+                            (1.0 - static_cast<double>(terms_ + 4) * FastRoute<T>::unit_roundoff)),
         ox_first_(static_cast<size_t>(p.kernel_w)),
         ox_last_(static_cast<size_t>(p.kernel_w)) {
     for (int64_t j = 0; j < p.kernel_w; ++j) {
@@ -280,7 +244,7 @@ class ReferencePlanes {
         sum_tile(b, count, scratch.taps, scratch.sum, scratch.magnitude, scratch.square);
         for (int64_t k = 0; k < count; ++k) {
           value_[at + k] = static_cast<double>(scratch.sum[k]);
-          scale_[at + k] = static_cast<double>(scratch.magnitude[k]);
+          scale_[at + k] = rounded_up(scratch.magnitude[k]);
           l2_[at + k] = static_cast<double>(std::sqrt(scratch.square[k]));
         }
       }
@@ -288,6 +252,14 @@ class ReferencePlanes {
   }
 
  private:
+  // A long double scale rounded up into a double, so that storing it loses nothing the bound
+  // must cover (a float64 sum is stored as it is).
+  static double rounded_up(Acc scale) {
+    const auto stored = static_cast<double>(scale);
+    if (static_cast<Acc>(stored) >= scale) return stored;
+    return std::nextafter(stored, std::numeric_limits<double>::infinity());
+  }
+
   // The tile by the fast route, its results written from `at` on; false (nothing written) where
   // they cannot stand for the accumulator's, and the caller sums the tile again.
   bool fast_tile(Acc b, int64_t count, Scratch& scratch, int64_t at) const {
@@ -350,7 +322,8 @@ class ReferencePlanes {
   // product is rounded with a relative error <= u or, below the normal range, an absolute one
   // <= h, and each addition of non-negative terms with a relative error <= u (sums that
   // underflow are exact), so s >= (1 - u)^n exact - n h, and exact <= (s + n h) / (1 - n u).
-  // One more u in the divisor covers the float64 roundings of this line and of the reciprocal.
+  // Four more u in the divisor cover the float64 roundings of this line (the sum, the product)
+  // and of the reciprocal, each up to 2^-53, which is u itself for float64 data.
   double upper_magnitude_bound(Fast s) const {
     return (static_cast<double>(s) + underflow_slack_) * rounding_inflation_;
   }
@@ -396,9 +369,12 @@ std::string reference_accumulation(DType dtype) {
   return dtype == DType::float64 ? "double-double" : "float64";
 }
 
+// For float64 data 2^-64, long double's on x86-64: what the double-doubles stay within
+// (check/compensated_sum.hpp) and what the long double fallback needs 64 significant bits for.
+static_assert(std::numeric_limits<long double>::digits >= 64,
+              "the float64 reference's long double fallback needs a 64-bit significand");
 double reference_unit_roundoff(DType dtype) {
-  return dtype != DType::float64 ? std::ldexp(1.0, -53)
-                                 : std::ldexp(1.0, -(std::numeric_limits<long double>::digits));
+  return dtype != DType::float64 ? std::ldexp(1.0, -53) : std::ldexp(1.0, -64);
 }
 
 template <typename T>
