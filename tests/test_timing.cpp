@@ -280,6 +280,14 @@ TEST_CASE("a whole timing block that moved in every problem is caught across the
     CHECK(few.change == TimingChange::within_noise);
     CHECK(few.reason.find("too few problems to tell") != std::string::npos);
   }
+  SECTION("a suite of thousands of problems is judged, not overflowed") {
+    // C(n, k) and 2^n overflow a double from about n = 1024 on: the sign test must still reject.
+    const std::vector<conveq::BlockMove> many(2000, *move);
+    CHECK(conveq::judge_block(many, t).change == TimingChange::slower);
+    std::vector<conveq::BlockMove> split;
+    for (int i = 0; i < 2000; ++i) split.push_back(i % 2 ? *move : conveq::BlockMove{2.0, 0.5});
+    CHECK(conveq::judge_block(split, t).change != TimingChange::slower);
+  }
   SECTION("samples the host delayed do not move a block") {
     // The oneDNN paths' current samples all 2x, but every one waited on a run queue for half
     // of itself: load, not the library. Two of five delayed: the other three still tell.

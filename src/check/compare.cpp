@@ -30,22 +30,22 @@ constexpr double kMostlyNonFiniteShare = 0.5;
 // Maps a float's bits to an unsigned integer that orders like the float: the sign bit's
 // value is the middle, magnitudes go up from it for positive values and down for negative
 // ones, so -0 and +0 share a code and opposite-sign zeros are 0 ULP apart.
-template <typename Float, typename Bits>
-Bits ordered_bits(Float value) {
+template <typename Bits>
+Bits ordered_bits(Bits bits) {
   constexpr Bits sign = Bits{1} << (sizeof(Bits) * 8 - 1);
-  const auto bits = std::bit_cast<Bits>(value);
-  return (bits & sign) ? sign - (bits & ~sign) : sign + bits;
+  return (bits & sign) ? Bits(sign - (bits & ~sign)) : Bits(sign + bits);
 }
 
-template <typename Float, typename Bits>
-double ulps_between(Float a, Float b) {
-  const Bits x = ordered_bits<Float, Bits>(a), y = ordered_bits<Float, Bits>(b);
+template <typename Bits>
+double ulps_between(Bits a, Bits b) {
+  const Bits x = ordered_bits(a), y = ordered_bits(b);
   return static_cast<double>(x > y ? x - y : y - x);
 }
 
-Percentiles percentiles(const std::vector<uint64_t>& keys) {
-  const std::vector<double> p = nearest_rank_percentiles(keys, {0.50, 0.90, 0.99, 1.0});
-  return {p[0], p[1], p[2], p[3]};
+// The maximum is the one the caller already tracks: no selection for it.
+Percentiles percentiles(const std::vector<uint64_t>& keys, double max) {
+  const std::vector<double> p = nearest_rank_percentiles(keys, {0.50, 0.90, 0.99});
+  return {p[0], p[1], p[2], max};
 }
 
 double median(const std::vector<uint64_t>& keys) {
@@ -95,12 +95,10 @@ struct NonFiniteTally {
       ++(diff > 0 ? nan_mismatches : agreements);
       return diff;
     }
-    if (std::isinf(a) || std::isinf(b)) {
-      const double diff = a == b ? 0 : kInf;  // infinities are equal only with the same sign
-      ++(diff > 0 ? inf_mismatches : agreements);
-      return diff;
-    }
-    return std::abs(a - b);
+    // An infinity on one side or both: equal only as the same infinity.
+    const double diff = a == b ? 0 : kInf;
+    ++(diff > 0 ? inf_mismatches : agreements);
+    return diff;
   }
 
   void finish(ComparisonResult& r) const {
@@ -192,8 +190,8 @@ struct ErrorStatistics {
     r.max_rel_error = max_rel;
     r.max_scaled_error = max_scaled;
     r.mean_abs_error = finite_count > 0 ? sum_abs / static_cast<double>(finite_count) : 0;
-    r.abs_error = percentiles(abs_errors);
-    r.rel_error = percentiles(rel_errors);
+    r.abs_error = percentiles(abs_errors, max_abs);
+    r.rel_error = percentiles(rel_errors, max_rel);
   }
 };
 
@@ -562,16 +560,14 @@ std::string to_string(Status status) {
 double ulp_distance(double a, double b, DType dtype) {
   if (std::isnan(a) || std::isnan(b)) return kInf;
   if (const auto format = storage_format(dtype)) {  // ULPs of the storage format
-    const auto ordered = [&](double v) {
-      const uint16_t bits = to_bits(*format, static_cast<float>(v));
-      return (bits & 0x8000u) ? 0x8000 - static_cast<int32_t>(bits & 0x7FFFu) : 0x8000 + bits;
-    };
-    return std::abs(static_cast<double>(ordered(a) - ordered(b)));
+    return ulps_between(to_bits(*format, static_cast<float>(a)),
+                        to_bits(*format, static_cast<float>(b)));
   }
   if (dtype == DType::float32) {
-    return ulps_between<float, uint32_t>(static_cast<float>(a), static_cast<float>(b));
+    return ulps_between(std::bit_cast<uint32_t>(static_cast<float>(a)),
+                        std::bit_cast<uint32_t>(static_cast<float>(b)));
   }
-  return ulps_between<double, uint64_t>(a, b);
+  return ulps_between(std::bit_cast<uint64_t>(a), std::bit_cast<uint64_t>(b));
 }
 
 std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape) {

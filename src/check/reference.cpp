@@ -30,12 +30,6 @@ namespace {
 // judges. Accumulator is the wider type of the tiles summed again.
 template <typename T>
 using Accumulator = std::conditional_t<std::is_same_v<T, float>, double, long double>;
-// The fast route's scale sums: in the data's own type (float32 sums for float32 data, twice the
-// vector width of the float64 value sums; float64 sums beside the double-double value for
-// float64 data, vectorised where long double is not).
-template <typename T>
-using FastScaleSum = T;
-
 // The fast route's limits per data type: its scale sums' unit roundoff and a product's largest
 // absolute rounding error below the normal range (half the smallest subnormal), the most
 // terms it takes, the smallest sum of squares it trusts (below it, underflow has eaten more
@@ -184,7 +178,10 @@ template <typename T>
 class ReferencePlanes {
  public:
   using Acc = Accumulator<T>;
-  using Fast = FastScaleSum<T>;
+  // The fast route's scale sums are in the data's own type: float32 sums for float32 data,
+  // twice the vector width of the float64 value sums; float64 sums beside the double-double
+  // value for float64 data, vectorised where long double is not.
+  using Fast = T;
 
   static constexpr bool kCompensated = std::is_same_v<T, double>;
 

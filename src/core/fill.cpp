@@ -100,6 +100,7 @@ ConvData<T> fill_data(const Problem& p) {
   ConvData<T> data = allocate_data<T>(p);
 
   const double bound = 1.0 / std::sqrt(static_cast<double>(p.reduction_length()));
+  const ExactRange exact = exact_range(p.dtype);
   auto init_uniform = [&](uint64_t stream, uint64_t i) {
     return static_cast<T>(bound * (2.0 * counter_uniform(p.seed, stream, i) - 1.0));
   };
@@ -119,12 +120,11 @@ ConvData<T> fill_data(const Problem& p) {
       break;
     case Fill::exact: {
       const int64_t channel_stride = exact_fill_channel_stride(p);
-      const ExactRange range = exact_range(p.dtype);
       const uint64_t plane = static_cast<uint64_t>(p.height * p.width);
       for (uint64_t i = 0; i < input_size; ++i) {
         const int64_t channel = static_cast<int64_t>(i / plane) % p.in_channels;
         const bool kept = (channel % p.in_channels_per_group()) % channel_stride == 0;
-        input[i] = kept ? static_cast<T>(counter_integer(p.seed, kInput, i, range.input)) : T(0);
+        input[i] = kept ? static_cast<T>(counter_integer(p.seed, kInput, i, exact.input)) : T(0);
       }
       break;
     }
@@ -132,7 +132,6 @@ ConvData<T> fill_data(const Problem& p) {
       throw std::logic_error("fill_data called for a problem whose data come from files");
   }
 
-  const ExactRange exact = exact_range(p.dtype);
   T* weight = data.weight.data();
   for (uint64_t i = 0; i < data.weight.size(); ++i) {
     weight[i] = p.fill == Fill::exact

@@ -56,10 +56,6 @@ const char* to_string(HalfFormat format) {
   return format == HalfFormat::float16 ? "float16" : "bfloat16";
 }
 
-int significand_bits(HalfFormat format) {
-  return format == HalfFormat::float16 ? 11 : 8;
-}
-
 uint16_t to_bits(HalfFormat format, float value) {
   const auto bits = std::bit_cast<uint32_t>(value);
   return format == HalfFormat::float16 ? float16_bits(bits) : bfloat16_bits(bits);

@@ -41,9 +41,12 @@ void parallel_gemms_near_gemm(int64_t count, double bytes,
                               const std::function<void(int64_t, int64_t)>& body) {
   if (count <= 0) return;
 #ifdef CONVEQ_HAVE_ONEDNN
-  const int threads = current_gemm_threads();
-  if (current_gemm_provider() == GemmProvider::onednn &&
-      (bytes < kBytesPerExtraThread || threads <= 1)) {
+  if (current_gemm_provider() == GemmProvider::onednn) {
+    const int threads = current_gemm_threads();
+    if (bytes >= kBytesPerExtraThread && threads > 1) {
+      parallel_for_near_gemm(count, bytes, body);  // one OpenMP region: dnnl_sgemm on one thread
+      return;
+    }
     struct OneThread {  // this thread's next regions, dnnl_sgemm's among them
       explicit OneThread(int restore) : threads(restore) { omp_set_num_threads(1); }
       ~OneThread() { omp_set_num_threads(threads); }
@@ -53,11 +56,7 @@ void parallel_gemms_near_gemm(int64_t count, double bytes,
     return;
   }
 #endif
-  if (current_gemm_provider() != GemmProvider::onednn) {
-    body(0, count);
-    return;
-  }
-  parallel_for_near_gemm(count, bytes, body);
+  body(0, count);
 }
 
 }  // namespace conveq

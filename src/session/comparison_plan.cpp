@@ -224,7 +224,8 @@ std::vector<ComparisonResult> run_comparisons(const std::vector<PlannedCompariso
   // left, each result in its place.
   std::vector<ComparisonResult> results(plan.size());
   const double work = 16.0 * static_cast<double>(distinct.size() * size);
-  const int workers = threads_for_work(work, threads);
+  const int workers = static_cast<int>(
+      std::min<int64_t>(threads_for_work(work, threads), static_cast<int64_t>(distinct.size())));
   std::atomic<size_t> next{0};
   parallel_for(workers, workers, [&](int64_t, int64_t) {
     std::vector<double> buffer_a, buffer_b;

@@ -26,6 +26,11 @@ static_assert(kReadableSchemaVersion == kSchemaVersion);
 
 namespace {
 
+// check's timing thresholds, as suite/timing_change.hpp takes them.
+TimingThresholds timing_thresholds(const CheckThresholds& thresholds) {
+  return {thresholds.max_slowdown, thresholds.min_time_ms, thresholds.significance};
+}
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Non-finite numbers are written as null in reports.
@@ -165,7 +170,9 @@ std::vector<double> runqueue_waits(const ReportView& waits, size_t samples) {
   std::vector<double> values;
   for (const auto& w : waits.items()) {
     const double ms = w.number();
-    if (!std::isfinite(ms) || ms < 0) w.fail("must be a finite number >= 0");
+    if (!std::isfinite(ms) || ms < 0) {
+      w.fail("must be a finite number >= 0, not " + format_number(ms, "%g"));
+    }
     values.push_back(ms);
   }
   if (values.size() != samples) {
@@ -248,10 +255,6 @@ struct ProblemCheck {
     result.rows.push_back({name, subject, metric, std::move(base), std::move(cur), change, reason});
   }
 
-  TimingThresholds timing_thresholds() const {
-    return {thresholds.max_slowdown, thresholds.min_time_ms, thresholds.significance};
-  }
-
   // The paths found in both reports, in the baseline's order, with their timings.
   struct MatchedPath {
     std::string name;
@@ -303,7 +306,8 @@ struct ProblemCheck {
       RunContext run = run_context(timings, i);
       run.host_load = host_load;
       const TimedPath& t = matched[i].timed;
-      const TimingJudgement judged = judge_timing(t.baseline, t.current, timing_thresholds(), run);
+      const TimingJudgement judged =
+          judge_timing(t.baseline, t.current, timing_thresholds(thresholds), run);
       if (judged.change == TimingChange::none) continue;
       const Change change = change_of(judged.change);
       add(matched[i].name, "median_ms", finite_or_null(t.baseline.median_ms),
@@ -513,8 +517,7 @@ void refuse_incomparable(const SuiteView& current, const SuiteView& baseline, bo
 // (suite/timing_change.hpp, judge_block): one row for the block, after the problems' rows.
 void add_block_rows(const std::map<std::string, std::vector<BlockMove>>& block_moves,
                     const CheckThresholds& thresholds, CheckResult& result) {
-  const TimingThresholds t{thresholds.max_slowdown, thresholds.min_time_ms,
-                           thresholds.significance};
+  const TimingThresholds t = timing_thresholds(thresholds);
   for (const auto& [block, moves] : block_moves) {
     const TimingJudgement judged = judge_block(moves, t);
     if (judged.change == TimingChange::none) continue;

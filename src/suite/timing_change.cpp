@@ -234,15 +234,19 @@ TimingJudgement judge_timing(const PathTiming& baseline, const PathTiming& curre
 
 namespace {
 
-// Two-sided sign test: the probability of a split at least as uneven as `above` of `n`.
+// Two-sided sign test: the probability of a split at least as uneven as `above` of `n`. Each
+// term C(n, k) / 2^n in logarithms: C(n, k) and 2^n overflow a double from about n = 1024 on,
+// and suites run 10,000 problems.
 double sign_test_p(size_t above, size_t n) {
   const size_t extreme = std::max(above, n - above);
-  double tail = 0, choose = 1;  // C(n, 0)
-  for (size_t k = 0; k <= n; ++k) {
-    if (k >= extreme) tail += choose;
-    choose = choose * static_cast<double>(n - k) / static_cast<double>(k + 1);
+  const auto count = static_cast<double>(n);
+  double tail = 0;
+  for (size_t k = extreme; k <= n; ++k) {
+    const auto kk = static_cast<double>(k);
+    tail += std::exp(std::lgamma(count + 1) - std::lgamma(kk + 1) - std::lgamma(count - kk + 1) -
+                     count * std::log(2.0));
   }
-  return std::min(1.0, 2 * tail / std::pow(2.0, static_cast<double>(n)));
+  return std::min(1.0, 2 * tail);
 }
 
 // A path's median for the block rule: over the samples the host did not delay when it delayed

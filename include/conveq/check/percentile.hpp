@@ -1,6 +1,6 @@
 #pragma once
 // Exact nearest-rank percentiles of many doubles without sorting them: a radix selection on
-// the bits of their order keys (16 bits a step; the bin holding the rank is kept, the others
+// the bits of their order keys (12 bits a step; the bin holding the rank is kept, the others
 // dropped), which reads the values a few times where repeated nth_element reorders them whole.
 #include <cstdint>
 #include <initializer_list>

@@ -19,7 +19,6 @@ namespace conveq {
 enum class HalfFormat { float16, bfloat16 };
 
 const char* to_string(HalfFormat format);
-int significand_bits(HalfFormat format);  // 11, 8 (implicit bit included)
 
 // Bit patterns, round to nearest even from float; NaN stays NaN (quiet), overflow goes to
 // infinity, float16 rounds into its subnormals and to signed zero below them.

@@ -4,7 +4,8 @@
 // float32 and each output is rounded once to the format: products of two float16 or bfloat16
 // values are exact in float32, so that is the format's computation with float32 sums (in the
 // path's own summation order). With --accumulate same the naive loops and the emulated GEMM
-// (emulated_gemm.hpp) round every product and every sum. Library paths are skipped for now.
+// (emulated_gemm.hpp) round every product and every sum. A library path runs only the formats
+// it declares (Path::runs_16_bit: oneDNN's bfloat16 with float32 sums) and is skipped otherwise.
 #include <optional>
 
 #include "conveq/core/half_formats.hpp"
