@@ -49,9 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   check(array.element_count() == count, "element_count() disagrees with the shape");
   check(static_cast<int64_t>(array.values.size()) == count, "values.size() != product(shape)");
-  const int itemsize = array.stored_type == conveq::npy::StoredType::float16   ? 2
-                       : array.stored_type == conveq::npy::StoredType::float32 ? 4
-                                                                               : 8;
+  using conveq::npy::StoredType;
+  int itemsize = 8;
+  switch (array.stored_type) {
+    case StoredType::float16:
+    case StoredType::bfloat16:  // '<V2', as ml_dtypes writes it
+      itemsize = 2;
+      break;
+    case StoredType::float32:
+      itemsize = 4;
+      break;
+    case StoredType::float64:
+      break;
+  }
   check(static_cast<uint64_t>(count) * itemsize < size, "more data than bytes in the file");
 
   // ... and survive a round trip through the writer unchanged (float16 and float32 widen to
